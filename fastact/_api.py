@@ -1,0 +1,110 @@
+"""The thin layer between the public functions and the compiled ufuncs:
+dtype policy, argument checks and ``out=`` (API.md section 4).
+
+Every check runs before any kernel does, so a refused call writes nothing.
+"""
+
+import numpy as np
+
+_F16 = np.dtype(np.float16)
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_PY_SCALARS = (bool, int, float)
+
+
+def as_input(x, fname, argname="x"):
+    """``x`` as an ndarray whose dtype fastact accepts."""
+    if type(x) is not np.ndarray:
+        if x is None:
+            raise TypeError(f"fastact.{fname}: {argname} is None; expected an array")
+        x = np.asarray(x)
+    dtypes(x.dtype, fname)
+    return x
+
+
+def dtypes(dtype, fname):
+    """(computation dtype, result dtype) for an input dtype.
+
+    float32 and float64 are computed natively, float16 in float32, bool and
+    integers in float64; anything else is a TypeError.
+    """
+    if dtype == _F32 or dtype == _F64:
+        return dtype, dtype
+    if dtype == _F16:
+        return _F32, _F16
+    if dtype.kind in "biu":
+        return _F64, _F64
+    raise TypeError(f"fastact.{fname}: unsupported dtype {dtype}; expected a "
+                    "floating-point, integer or boolean array")
+
+
+def grad_dtype(grad_output, gy, x):
+    """The dtype the backward computes in: NumPy's promotion of the forward
+    input with grad_output, where a Python scalar grad_output is weak (so
+    ``backward(1.0, x32)`` stays float32)."""
+    if isinstance(grad_output, _PY_SCALARS):
+        return x.dtype
+    return np.promote_types(gy.dtype, x.dtype)
+
+
+def real_param(value, name, fname):
+    """A float parameter: a real number, NaN allowed only where it means NaN."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"fastact.{fname}: {name} must be a real number, "
+                        f"got {value!r}") from None
+
+
+def choose(value, options, name, fname):
+    """The kernel a keyword like gelu's ``approximate`` selects."""
+    try:
+        return options[value]
+    except (KeyError, TypeError):
+        expected = " or ".join(repr(k) for k in options)
+        raise ValueError(f"fastact.{fname}: {name} must be {expected}, "
+                         f"got {value!r}") from None
+
+
+def check_out(out, shape, dtype, fname):
+    """Check a user's ``out``: an ndarray of exactly this shape and dtype,
+    writeable."""
+    if out is None:
+        return None
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"fastact.{fname}: out must be a numpy.ndarray, "
+                        f"got {type(out).__name__}")
+    if out.shape != shape:
+        raise ValueError(f"fastact.{fname}: out has shape {out.shape}, "
+                         f"expected {shape}")
+    if out.dtype != dtype:
+        raise TypeError(f"fastact.{fname}: out has dtype {out.dtype}, "
+                        f"expected {dtype}")
+    if not out.flags.writeable:
+        raise ValueError(f"fastact.{fname}: out is read-only")
+    return out
+
+
+def grad_shape(gy, x, fname):
+    """grad_output must broadcast to the forward input's shape."""
+    try:
+        shape = np.broadcast_shapes(gy.shape, x.shape)
+    except ValueError:
+        shape = None
+    if shape != x.shape:
+        raise ValueError(f"fastact.{fname}: grad_output of shape {gy.shape} "
+                         f"does not broadcast to the input's shape {x.shape}")
+    return shape
+
+
+def run(ufunc, inputs, out, compute, result, shape):
+    """Call a compiled ufunc; float16 results are computed in float32 and
+    rounded once into a float16 array."""
+    if out is not None:
+        ufunc(*inputs, out=out, dtype=compute)
+        return out
+    if compute == result:
+        return ufunc(*inputs, dtype=compute)
+    out = np.empty(shape, result)
+    ufunc(*inputs, out=out, dtype=compute)
+    return out[()] if out.ndim == 0 else out

@@ -1,0 +1,89 @@
+"""Threads and build configuration (API.md section 5)."""
+
+import os
+import sys
+
+from . import _kernels
+
+
+def get_num_threads():
+    """The number of threads a large call uses.
+
+    By default this is OpenMP's own choice at the moment of the call (the
+    usable cores, ``OMP_NUM_THREADS``, or a ``threadpoolctl.threadpool_limits``
+    in force); ``set_num_threads`` overrides it.
+    """
+    return _kernels.get_num_threads()
+
+
+def set_num_threads(n):
+    """Use ``n`` threads for large calls (``None``: back to OpenMP's default).
+
+    The setting is process-wide, not per Python thread. Small inputs still
+    run on one thread whatever this says.
+    """
+    if n is None:
+        _kernels.set_num_threads(0)
+        return
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"fastact.set_num_threads: n must be a positive int "
+                         f"or None, got {n!r}")
+    _kernels.set_num_threads(n)
+
+
+class num_threads:
+    """Context manager: ``with fastact.num_threads(n): ...`` uses ``n``
+    threads inside the block and restores the previous setting after it."""
+
+    def __init__(self, n):
+        self._n = n
+        self._previous = None
+
+    def __enter__(self):
+        self._previous = _kernels.requested_num_threads()
+        set_num_threads(self._n)
+        return self
+
+    def __exit__(self, *exc):
+        _kernels.set_num_threads(self._previous)
+        return False
+
+
+def _openmp_runtime():
+    """The OpenMP runtime library loaded into this process, if one is."""
+    try:
+        with open("/proc/self/maps") as maps:
+            libs = {line.rsplit("/", 1)[-1].strip() for line in maps if ".so" in line}
+    except OSError:
+        return "unknown"
+    for prefix in ("libgomp", "libomp", "libiomp"):
+        for lib in sorted(libs):
+            if lib.startswith(prefix):
+                return lib
+    return "unknown"
+
+
+def config():
+    """The facts ``show_config`` prints, as a dict."""
+    from . import __version__
+
+    info = _kernels.build_info()
+    openmp = info["openmp"]
+    return {
+        "fastact": __version__,
+        "python": sys.version.split()[0],
+        "numpy": __import__("numpy").__version__,
+        "compiler": info["compiler"],
+        "openmp": (f"enabled (OpenMP {openmp}, runtime {_openmp_runtime()})"
+                   if openmp else "disabled (serial build)"),
+        "threads": get_num_threads(),
+        "cpus": os.cpu_count(),
+        "simd": info["simd"],
+    }
+
+
+def show_config():
+    """Print fastact's version, compiler, OpenMP runtime, thread count and
+    SIMD level."""
+    for key, value in config().items():
+        print(f"{key:>9}: {value}")

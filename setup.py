@@ -149,8 +149,14 @@ def extensions():
         include_dirs=[numpy.get_include(), "fastact"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     )
+    # Cython's own dependency tracking misses the cimported .pxd files here,
+    # so regenerate the C whenever any kernel source is newer than it.
+    c_file = PKG / "_kernels.c"
+    sources = list(PKG.glob("*.pxd")) + list(PKG.glob("*.h")) + list(PKG.glob("*.tp"))
+    stale = not c_file.exists() or any(
+        src.stat().st_mtime > c_file.stat().st_mtime for src in sources)
     return cythonize([ext], compiler_directives=DIRECTIVES,
-                     include_path=[str(HERE)])
+                     include_path=[str(HERE)], force=stale)
 
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": BuildExt})

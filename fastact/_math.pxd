@@ -9,7 +9,7 @@
 # math raises (exp overflow and the like) are discarded by the loops, so
 # the formulas may overflow where the limit is right (1/(1+inf) = 0).
 
-from libc.math cimport exp, erfc, fabs, fma, tanh, INFINITY
+from libc.math cimport exp, erfc, fabs, fma, ldexp, tanh, INFINITY
 
 # Constants as (hi, lo) pairs, hi + lo correct to ~106 bits (mpmath), as C
 # constants (an assignment in a .pxd would not run).
@@ -23,9 +23,109 @@ cdef extern from *:
     static const double GELU_C_LO = 2.1960211427085595e-18;
     static const double GELU_K2_HI = 1.5957691216057308;  /* 2 sqrt(2/pi) */
     static const double GELU_K2_LO = -9.96930880911092e-17;
+    /* fdlibm's split of ln 2: LN2_HI has 32 significant bits, so
+       k * LN2_HI is exact for |k| < 2^20. */
+    static const double LN2_HI = 6.93147180369123816490e-01;
+    static const double LN2_LO = 1.90821492927058770002e-10;
+    /* Taylor series of the derivatives around their interior zeros, from
+       tools/derivative_zero_series.py (mpmath). */
+    /* gelu_d: zero x0 = -0.7517915246935644574579049, degree 28, |x - x0| <= 0.75 */
+    static const double GELU_D_X0_HI = -0.7517915246935645;
+    static const double GELU_D_X0_LO = 1.4956759177009883e-17;
+    static const double GELU_D_C[28] = {
+        0.4314939923140469,
+        0.388284982990552,
+        -0.018199676398671087,
+        -0.1140082332972217,
+        -0.014771522148244337,
+        0.019421679838189067,
+        0.004539228379125415,
+        -0.002239538068073497,
+        -0.0007448268386746817,
+        0.00018633974623233514,
+        8.615947861116571e-05,
+        -1.121438018842664e-05,
+        -7.74846130700372e-06,
+        4.3284506257392273e-07,
+        5.702764979242107e-07,
+        -1.6044265494246427e-09,
+        -3.5459866461783865e-08,
+        -1.396942086426202e-09,
+        1.90319840501314e-09,
+        1.4506418938779426e-10,
+        -8.950037692726255e-11,
+        -9.950340824808053e-12,
+        3.725967039270119e-12,
+        5.482292964742324e-13,
+        -1.3820118240601056e-13,
+        -2.5871508475507507e-14,
+        4.578167824271334e-15,
+        1.0789662518230159e-15,
+    };
+    /* gelu_tanh_d: zero x0 = -0.7524614220710162584879544, degree 35, |x - x0| <= 0.75 */
+    static const double GELU_TANH_D_X0_HI = -0.7524614220710163;
+    static const double GELU_TANH_D_X0_LO = 3.635560509207687e-17;
+    static const double GELU_TANH_D_C[35] = {
+        0.4304000910248585,
+        0.38751844613578895,
+        -0.01578285352184803,
+        -0.11394448308095899,
+        -0.01661932834305256,
+        0.019682309459833118,
+        0.005261059254921912,
+        -0.0024227318458750974,
+        -0.0009274420230205449,
+        0.00026392764052681053,
+        0.00012425227802639782,
+        -3.4956171694436116e-05,
+        -1.5950896871645105e-05,
+        5.918611710894005e-06,
+        2.4335516344299543e-06,
+        -9.898647747433667e-07,
+        -4.3102482988029016e-07,
+        1.4157556987729473e-07,
+        7.520740909289922e-08,
+        -1.6978217459781023e-08,
+        -1.196180847972441e-08,
+        1.7637802707907564e-09,
+        1.744987137846621e-09,
+        -1.708811216951738e-10,
+        -2.433873557833449e-10,
+        1.687283177355558e-11,
+        3.393384490409003e-11,
+        -1.6704708256434772e-12,
+        -4.827778412316251e-12,
+        1.2486727012407477e-13,
+        6.939761437601454e-13,
+        3.5144509347290215e-15,
+        -9.865467716880927e-14,
+        -4.0424099628443715e-15,
+        1.3689635953428314e-14,
+    };
+    #define GELU_D_N (sizeof(GELU_D_C) / sizeof(double))
+    #define GELU_TANH_D_N (sizeof(GELU_TANH_D_C) / sizeof(double))
     """
     const double INV_SQRT2_HI, INV_SQRT2_LO, TWO_OVER_SQRTPI, INV_SQRT_2PI
     const double GELU_C_HI, GELU_C_LO, GELU_K2_HI, GELU_K2_LO
+    const double LN2_HI, LN2_LO
+    const double GELU_D_X0_HI, GELU_D_X0_LO, GELU_TANH_D_X0_HI, GELU_TANH_D_X0_LO
+    const double GELU_D_C[], GELU_TANH_D_C[]
+    const int GELU_D_N, GELU_TANH_D_N
+    const double ZERO_SERIES_RADIUS "0.75"
+
+
+cdef inline double fa_series_at_zero(double x, double x0_hi, double x0_lo,
+                                     const double* c, int n) noexcept nogil:
+    # sum_{k=1..n} c[k-1] d^k with d = x - x0: near an interior zero of a
+    # derivative the textbook formula cancels (its error is ~ulp(0.5), not
+    # ulp of the result). x - x0_hi is exact (Sterbenz) for x in [2 x0, x0/2]
+    # and within half an ulp of 0.5 on the rest of the range, where d > 0.37.
+    cdef double d = (x - x0_hi) - x0_lo
+    cdef double p = c[n - 1]
+    cdef int k
+    for k in range(n - 2, -1, -1):
+        p = p * d + c[k]
+    return p * d
 
 
 # ---- relu ---------------------------------------------------------------
@@ -96,22 +196,53 @@ cdef inline double fa_erfc_neg_x_sqrt1_2(double x) noexcept nogil:
     cdef double zl = fma(-x, INV_SQRT2_HI, -zh) + (-x) * INV_SQRT2_LO
     return erfc(zh) - zl * TWO_OVER_SQRTPI * exp(-zh * zh)
 
+cdef inline double fa_gelu_tail_phi_2p128(double x) noexcept nogil:
+    # phi(x) * 2^128 for x < -36, where phi(x) = exp(-x^2/2)/sqrt(2 pi) is
+    # at or below the subnormal range but gelu and gelu' (about |x| phi)
+    # are still normal. x^2 = h + l exactly (FMA); -h/2 + 128 LN2_HI is
+    # exact (both on the 2^-43 grid), so the scaling costs no rounding:
+    # exp(-(h + l)/2) 2^128 = exp(-h/2 + 128 LN2_HI) (1 - l/2 + 128 LN2_LO).
+    cdef double h = x * x
+    cdef double l = fma(x, x, -h)
+    return (exp(-0.5 * h + 128.0 * LN2_HI) * (1.0 - 0.5 * l + 128.0 * LN2_LO)
+            * INV_SQRT_2PI)
+
+cdef inline double fa_mills_series(double x) noexcept nogil:
+    # For x < -36: Phi(x) = phi(x) S / |x|, the asymptotic series of the
+    # Mills ratio (Abramowitz & Stegun 7.1.23 with z = -x/sqrt2):
+    # S = 1 - t + 3t^2 - 15t^3 + ... (-1)^n (2n-1)!! t^n, t = 1/x^2 <= 7.8e-4,
+    # whose ninth term (< 3e-19) is below double precision.
+    cdef double t = 1.0 / (x * x)
+    return 1.0 + t * (-1.0 + t * (3.0 + t * (-15.0 + t * (105.0 + t * (
+        -945.0 + t * (10395.0 + t * (-135135.0 + t * 2027025.0)))))))
+
 cdef inline double fa_gelu(double x) noexcept nogil:
     # x * Phi(x) = x/2 * erfc(-x/sqrt(2)). erfc, not 1 + erf: 1 + erf(x/sqrt2)
     # cancels to 0 for x < -6 in float32 (PyTorch's gelu returns 0 there).
-    if x == INFINITY or x == -INFINITY:
-        return x if x > 0.0 else -0.0
+    # Below -36 erfc nears the subnormal range while gelu is still normal:
+    # there gelu = x Phi(x) = -phi(x) S, computed scaled by 2^128.
+    if x < -36.0:
+        if x == -INFINITY:
+            return -0.0
+        return ldexp(-fa_gelu_tail_phi_2p128(x) * fa_mills_series(x), -128)
+    if x == INFINITY:
+        return x
     return x * (0.5 * fa_erfc_neg_x_sqrt1_2(x))
 
 cdef inline double fa_gelu_vjp(double gy, double x) noexcept nogil:
     # gelu' = Phi(x) + x * phi(x), phi(x) = exp(-x^2/2) / sqrt(2 pi) with
     # x^2 = h + l exact (FMA), exp(-(h + l)/2) = exp(-h/2) * (1 - l/2).
-    # Beyond |x| = 40 the derivative is 1 or underflows to 0.
+    # Below -36: gelu' = phi(x) (x - S/x), scaled by 2^128 as in fa_gelu.
+    # Near its zero at -0.7518: a Taylor series (see fa_series_at_zero).
     cdef double h, l, phi
     if x > 40.0:
         return gy
-    if x < -40.0:
-        return gy * 0.0
+    if x < -36.0:
+        if x < -40.0:
+            return gy * 0.0
+        return gy * ldexp(fa_gelu_tail_phi_2p128(x) * (x - fa_mills_series(x) / x), -128)
+    if fabs(x - GELU_D_X0_HI) <= ZERO_SERIES_RADIUS:
+        return gy * fa_series_at_zero(x, GELU_D_X0_HI, GELU_D_X0_LO, GELU_D_C, GELU_D_N)
     h = x * x
     l = fma(x, x, -h)
     phi = exp(-0.5 * h) * (1.0 - 0.5 * l) * INV_SQRT_2PI
@@ -120,52 +251,69 @@ cdef inline double fa_gelu_vjp(double gy, double x) noexcept nogil:
 
 # ---- gelu (tanh approximation) --------------------------------------------
 
-cdef inline void fa_gelu_tanh_arg(double x, double* t, double* tl) noexcept nogil:
+cdef inline double fa_two_sum_lo(double a, double b, double s) noexcept nogil:
+    # the rounding error of s = a + b (Knuth's two-sum), exact
+    cdef double bv = s - a
+    return (a - (s - bv)) + (b - bv)
+
+cdef inline void fa_gelu_tanh_arg(double x, double* t, double* tl,
+                                  double* xdt) noexcept nogil:
     # t + tl = 2 sqrt(2/pi) (x + 0.044715 x^3) in double-double: sigma(t)
     # has relative error |t| times that of t, and |t| reaches 700 before the
     # result underflows, so a plain double t would cost hundreds of ULP.
+    # Also xdt = x t'(x) = 2 sqrt(2/pi) (x + 3 * 0.044715 x^3), for the
+    # derivative, to about one rounding.
     cdef double h = x * x
     cdef double l = fma(x, x, -h)
     cdef double h3 = h * x
     cdef double l3 = fma(h, x, -h3) + l * x               # x^3 = h3 + l3
-    cdef double p = GELU_C_HI * h3
+    cdef double p = GELU_C_HI * h3                        # c x^3 = p + pl
     cdef double pl = fma(GELU_C_HI, h3, -p) + GELU_C_HI * l3 + GELU_C_LO * h3
-    cdef double s = x + p                                 # two-sum x + p
-    cdef double bv = s - x
-    cdef double sl = (x - (s - bv)) + (p - bv) + pl
+    cdef double s = x + p
+    cdef double sl = fa_two_sum_lo(x, p, s) + pl
+    cdef double w = x + 3.0 * p                           # 3p is exact or
+    cdef double wl = fa_two_sum_lo(x, 3.0 * p, w) + 3.0 * pl  # nearly so
     t[0] = GELU_K2_HI * s
     tl[0] = fma(GELU_K2_HI, s, -t[0]) + GELU_K2_HI * sl + GELU_K2_LO * s
+    xdt[0] = GELU_K2_HI * w + (GELU_K2_HI * wl + GELU_K2_LO * w)
 
 cdef inline double fa_gelu_tanh(double x) noexcept nogil:
     # 1/2 (1 + tanh(u)) = sigma(2u): one exp, no cancellation for x < 0.
     # Past |x| = 30 the result is x or underflows to -0.
-    cdef double t, tl, e
+    cdef double t, tl, xdt, e
     if not (fabs(x) <= 30.0):
         if x != x:
             return x
         return x if x > 0.0 else -0.0
-    fa_gelu_tanh_arg(x, &t, &tl)
+    fa_gelu_tanh_arg(x, &t, &tl, &xdt)
     if t >= 0.0:
         return x / (1.0 + exp(-t))
-    e = exp(t) * (1.0 + tl)                              # exp(t + tl)
+    e = exp(t)
+    e = fma(e, tl, e)                                    # exp(t + tl)
     return x * (e / (1.0 + e))
 
 cdef inline double fa_gelu_tanh_vjp(double gy, double x) noexcept nogil:
     # d/dx x sigma(t) = sigma(t) + x t' sigma(t)(1 - sigma(t)),
     # t' = 2 sqrt(2/pi) (1 + 3 * 0.044715 x^2), sigma(1 - sigma) = e/(1+e)^2
-    # with e = exp(-|t|).
-    cdef double t, tl, e, s, d, dt
+    # with e = exp(-|t|). Near its zero at -0.7525: a Taylor series.
+    cdef double t, tl, xdt, e, d
     if not (fabs(x) <= 30.0):
         if x != x:
             return gy * x
         return gy if x > 0.0 else gy * 0.0
-    fa_gelu_tanh_arg(x, &t, &tl)
+    if fabs(x - GELU_TANH_D_X0_HI) <= ZERO_SERIES_RADIUS:
+        return gy * fa_series_at_zero(x, GELU_TANH_D_X0_HI, GELU_TANH_D_X0_LO,
+                                      GELU_TANH_D_C, GELU_TANH_D_N)
+    fa_gelu_tanh_arg(x, &t, &tl, &xdt)
+    # With e = exp(-|t|) and (1 + e)^2 = fma(e, 2 + e, 1) (one rounding):
+    #   t >= 0: sigma = 1/(1+e), g = (1 + e + xdt e) / (1 + e)^2
+    #   t <  0: sigma = e/(1+e), g = e (1 + xdt + e) / (1 + e)^2
+    # which rounds e, and 1 + e, once each.
+    e = exp(-fabs(t))
     if t >= 0.0:
-        e = exp(-t) * (1.0 - tl)
-        s = 1.0 / (1.0 + e)
-    else:
-        e = exp(t) * (1.0 + tl)
-        s = e / (1.0 + e)
-    d = 1.0 + e
-    dt = GELU_K2_HI * (1.0 + 3.0 * GELU_C_HI * (x * x))
-    return gy * (s + x * dt * (e / (d * d)))
+        e = fma(e, -tl, e)
+        d = fma(e, 2.0 + e, 1.0)
+        return gy * (fma(xdt, e, 1.0 + e) / d)
+    e = fma(e, tl, e)                                    # exp(t + tl), one rounding
+    d = fma(e, 2.0 + e, 1.0)
+    return gy * (e * (((1.0 + xdt) + e) / d))

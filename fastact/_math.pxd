@@ -222,7 +222,7 @@ cdef inline double fa_gelu(double x) noexcept nogil:
     # Below -36 erfc nears the subnormal range while gelu is still normal:
     # there gelu = x Phi(x) = -phi(x) S, computed scaled by 2^128.
     if x < -36.0:
-        if x == -INFINITY:
+        if x < -39.0:                  # gelu(-39) = -1.4e-331 rounds to -0
             return -0.0
         return ldexp(-fa_gelu_tail_phi_2p128(x) * fa_mills_series(x), -128)
     if x == INFINITY:

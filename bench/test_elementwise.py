@@ -1,0 +1,40 @@
+"""pytest-benchmark suite: each group is one (function, dtype, size, threads)
+case holding fastact and its baselines (the NumPy/SciPy formula users write
+today, and PyTorch when installed), so each table reads as a speed-up.
+
+    pytest bench/ --benchmark-group-by=group --benchmark-sort=name
+"""
+
+import os
+
+import pytest
+
+import fastact as fa
+from fastact._baselines import BASELINES, CASES, fastact_case
+
+SIZES = [int(s) for s in os.environ.get("FASTACT_BENCH_SIZES", "1000,100000,1000000").split(",")]
+DTYPES = ["float32", "float64"]
+THREADS = sorted({1, fa.get_num_threads()})
+LIBS = ["fastact", "numpy", "scipy", "torch"]
+
+PARAMS = [(name, lib) for name in CASES for lib in LIBS
+          if lib == "fastact" or lib in BASELINES[name]]
+
+
+@pytest.mark.parametrize("threads", THREADS, ids=lambda t: f"t{t}")
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"n{s}")
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name,lib", PARAMS, ids=[f"{n}-{l}" for n, l in PARAMS])
+def test_forward(benchmark, make_input, name, lib, dtype, size, threads):
+    if lib == "scipy":
+        pytest.importorskip("scipy.special")
+    if lib == "torch":
+        torch = pytest.importorskip("torch")
+        torch.set_num_threads(threads)
+    x = make_input(size, dtype)
+    factory = fastact_case(name) if lib == "fastact" else BASELINES[name][lib]
+    fn = factory(x)
+    benchmark.group = f"{name} {dtype} n={size} threads={threads}"
+    benchmark.name = lib
+    with fa.num_threads(threads):
+        benchmark(fn)

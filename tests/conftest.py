@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+import tempfile
+
 import numpy as np
 import pytest
 
@@ -26,3 +31,11 @@ def sample_points(dtype, n_dense=4001, seed=0):
                       -37.5, -37.55, -37.6, -26.5, -13.0, -6.0, 6.0])
     x = np.concatenate([dense, signs * mags, edges]).astype(dtype)
     return np.unique(x)
+
+
+def run_python(*args, env=None, timeout=600):
+    """Run ``python ARGS`` in a neutral folder: from the repository root the
+    source folder 'fastact' would shadow the installed package."""
+    full_env = dict(os.environ if env is None else env)
+    return subprocess.run([sys.executable, *args], env=full_env, capture_output=True,
+                          text=True, timeout=timeout, cwd=tempfile.gettempdir())

@@ -1,12 +1,11 @@
 """The package as a user meets it: import cost, command line, docs."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 import fastact as fa
+from conftest import run_python
 
 HEAVY = ("scipy", "torch", "matplotlib", "pytest", "threadpoolctl", "dask", "mpmath")
 
@@ -14,8 +13,7 @@ HEAVY = ("scipy", "torch", "matplotlib", "pytest", "threadpoolctl", "dask", "mpm
 def test_import_pulls_in_nothing_heavy():
     code = ("import sys, fastact; "
             f"print([m for m in {HEAVY!r} if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                         text=True, timeout=120)
+    out = run_python("-c", code)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
 
@@ -36,8 +34,7 @@ def test_docstrings_are_numpydoc(name):
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "fastact", *args],
-                          capture_output=True, text=True, timeout=600)
+    return run_python("-m", "fastact", *args)
 
 
 def test_cli_info():

@@ -2,8 +2,6 @@
 across thread counts, and calls from many Python threads at once."""
 
 import os
-import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,17 +9,18 @@ import numpy as np
 import pytest
 
 import fastact as fa
+from conftest import run_python
 from references import REFERENCES, public_name
 
 CASES = sorted(REFERENCES)
 
 
-def run_python(code, **env):
-    full_env = dict(os.environ, **env)
-    out = subprocess.run([sys.executable, "-c", code], env=full_env,
-                         capture_output=True, text=True, timeout=120)
+def threads_reported(**env):
+    base = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    out = run_python("-c", "import fastact; print(fastact.get_num_threads())",
+                     env=dict(base, **env))
     assert out.returncode == 0, out.stderr
-    return out.stdout.strip()
+    return int(out.stdout)
 
 
 def test_set_get_and_context_manager():
@@ -48,13 +47,9 @@ def test_set_num_threads_rejects_bad_values(bad):
 
 
 def test_default_is_usable_cores_and_honours_omp_num_threads():
-    code = "import fastact; print(fastact.get_num_threads())"
-    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
-    out = subprocess.run([sys.executable, "-c", code], env=env,
-                         capture_output=True, text=True, timeout=120)
-    assert int(out.stdout) == len(os.sched_getaffinity(0))
-    assert run_python(code, OMP_NUM_THREADS="1") == "1"
-    assert run_python(code, OMP_NUM_THREADS="3") == "3"
+    assert threads_reported() == len(os.sched_getaffinity(0))
+    assert threads_reported(OMP_NUM_THREADS="1") == 1
+    assert threads_reported(OMP_NUM_THREADS="3") == 3
 
 
 def test_threadpoolctl_limits_apply():

@@ -152,7 +152,7 @@ def extensions():
     # Cython's own dependency tracking misses the cimported .pxd files here,
     # so regenerate the C whenever any kernel source is newer than it.
     c_file = PKG / "_kernels.c"
-    sources = list(PKG.glob("*.pxd")) + list(PKG.glob("*.h")) + list(PKG.glob("*.tp"))
+    sources = [p for pattern in ("*.pxd", "*.pxi", "*.h", "*.tp") for p in PKG.glob(pattern)]
     stale = not c_file.exists() or any(
         src.stat().st_mtime > c_file.stat().st_mtime for src in sources)
     return cythonize([ext], compiler_directives=DIRECTIVES,

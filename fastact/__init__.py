@@ -13,7 +13,7 @@ for the build.
 __version__ = "0.1.0"
 
 try:
-    from . import _kernels  # noqa: F401
+    from ._dispatch import kernels as _kernels  # noqa: F401
 except ImportError as exc:  # pragma: no cover - only without a build
     raise ImportError(
         "fastact's compiled kernels are missing. Install the package with "

@@ -3,7 +3,7 @@
 import os
 import sys
 
-from . import _kernels
+from ._dispatch import kernels as _kernels
 
 
 def get_num_threads():

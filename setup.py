@@ -6,13 +6,16 @@
   builds the same sources serially. FASTACT_OPENMP=0 forces serial.
 - FASTACT_DEBUG=1 turns Cython's checks (bounds, wraparound, ...) back on
   and builds with -O0 -g.
+- CPU dispatch: on x86-64 the kernels are compiled once per instruction-set
+  level (baseline x86-64, x86-64-v3 = AVX2+FMA, x86-64-v4 = AVX-512 with
+  512-bit vectors) as _kernels_<level>; fastact/_dispatch.py imports the best
+  one the CPU supports. Other architectures and MSVC build the baseline only.
+  FASTACT_LEVELS=baseline,v3 limits the levels built.
 """
 
 import os
-import shutil
-import subprocess
+import platform
 import sys
-import sysconfig
 import tempfile
 import textwrap
 import warnings
@@ -34,18 +37,48 @@ def load_table():
     return namespace
 
 
+# Instruction-set levels and their flags (gcc/clang). The same kernels are
+# compiled for each; _dispatch.py chooses at import.
+X86_LEVELS = {
+    "baseline": [],
+    "v3": ["-march=x86-64-v3"],                                   # AVX2, FMA
+    "v4": ["-march=x86-64-v4", "-mprefer-vector-width=512"],      # AVX-512
+}
+
+
+def levels():
+    """The levels to build here, by name."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        names = ["baseline"]
+    else:
+        names = list(X86_LEVELS)
+    wanted = os.environ.get("FASTACT_LEVELS")
+    if wanted:
+        names = [n for n in names if n in wanted.split(",")] or ["baseline"]
+    if "baseline" not in names:
+        names.insert(0, "baseline")       # _dispatch needs it on every CPU
+    return names
+
+
+def write_if_changed(target, text):
+    if not target.exists() or target.read_text() != text:
+        target.write_text(text)
+
+
 def render_templates():
-    """Write X from every X.tp in fastact/, if its text changed."""
+    """Write X from every X.tp in fastact/ (the kernels once per level)."""
     from Cython import Tempita
 
     table = load_table()
     context = {"KERNEL_ROWS": table["kernel_rows"](),
                "ELEMENTWISE": table["ELEMENTWISE"]}
     for template in sorted(PKG.glob("*.tp")):
-        target = template.with_suffix("")
         text = Tempita.sub(template.read_text(), **context)
-        if not target.exists() or target.read_text() != text:
-            target.write_text(text)
+        if template.name == "_kernels.pyx.tp":
+            for level in levels():
+                write_if_changed(PKG / f"_kernels_{level}.pyx", text)
+        else:
+            write_if_changed(template.with_suffix(""), text)
 
 
 # Cython directives, set once for every module. The debug switch turns the
@@ -109,10 +142,30 @@ def compiles_and_links(cmd, cflags, lflags):
     return True
 
 
+def compiles(cmd, cflags):
+    """Whether the build's compiler accepts these flags."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "check_flags.c")
+        with open(src, "w") as f:
+            f.write("int main(void) { return 0; }\n")
+        try:
+            cmd.compiler.compile([src], output_dir=tmp, extra_postargs=cflags)
+        except Exception:
+            return False
+    return True
+
+
 class BuildExt(build_ext):
-    """Adds OpenMP and the optimisation flags, per compiler."""
+    """Adds OpenMP, the optimisation flags and the instruction-set level of
+    each kernel module, per compiler."""
+
+    def finalize_options(self):
+        super().finalize_options()
+        if self.parallel is None:
+            self.parallel = os.cpu_count() or 1   # the levels compile at once
 
     def build_extensions(self):
+        self.extensions = [ext for ext in self.extensions if self.level_supported(ext)]
         omp = openmp_flags(self)
         if omp is None:
             warnings.warn("fastact: building without OpenMP (FASTACT_OPENMP=0 "
@@ -131,11 +184,21 @@ class BuildExt(build_ext):
                 "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off",
                 "-Wno-unused-function", "-Wno-unreachable-code"]
         for ext in self.extensions:
-            ext.extra_compile_args = opt + cflags + ext.extra_compile_args
+            level_flags = [] if compiler_type(self) == "msvc" else X86_LEVELS[ext.level]
+            ext.extra_compile_args = opt + level_flags + cflags + ext.extra_compile_args
             ext.extra_link_args = lflags + ext.extra_link_args
             if not DEBUG and compiler_type(self) == "unix" and sys.platform.startswith("linux"):
                 ext.extra_link_args.append("-s")   # strip: small wheel
         super().build_extensions()
+
+    def level_supported(self, ext):
+        if ext.level == "baseline":
+            return True
+        if compiler_type(self) != "msvc" and compiles(self, X86_LEVELS[ext.level]):
+            return True
+        warnings.warn(f"fastact: the compiler cannot build the {ext.level} "
+                      "kernels; that level is left out.")
+        return False
 
 
 def extensions():
@@ -143,20 +206,27 @@ def extensions():
     import numpy
 
     render_templates()
-    ext = Extension(
-        "fastact._kernels",
-        sources=["fastact/_kernels.pyx"],
-        include_dirs=[numpy.get_include(), "fastact"],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    )
+    exts = []
+    for level in levels():
+        ext = Extension(
+            f"fastact._kernels_{level}",
+            sources=[f"fastact/_kernels_{level}.pyx"],
+            include_dirs=[numpy.get_include(), "fastact"],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        )
+        ext.level = level
+        exts.append(ext)
     # Cython's own dependency tracking misses the cimported .pxd files here,
     # so regenerate the C whenever any kernel source is newer than it.
-    c_file = PKG / "_kernels.c"
     sources = [p for pattern in ("*.pxd", "*.pxi", "*.h", "*.tp") for p in PKG.glob(pattern)]
-    stale = not c_file.exists() or any(
-        src.stat().st_mtime > c_file.stat().st_mtime for src in sources)
-    return cythonize([ext], compiler_directives=DIRECTIVES,
-                     include_path=[str(HERE)], force=stale)
+    newest = max(src.stat().st_mtime for src in sources)
+    stale = any(not (PKG / f"_kernels_{lvl}.c").exists()
+                or (PKG / f"_kernels_{lvl}.c").stat().st_mtime < newest for lvl in levels())
+    out = cythonize(exts, compiler_directives=DIRECTIVES,
+                    include_path=[str(HERE)], force=stale)
+    for ext in out:
+        ext.level = ext.name.rsplit("_", 1)[1]       # fastact._kernels_<level>
+    return out
 
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": BuildExt})

@@ -7,6 +7,7 @@ cdef extern from "_shim.h" nogil:
     const char* FA_COMPILER
     const char* FA_SIMD
     int FA_OPENMP_VERSION
+    int fa_cpu_level()
 
 cdef extern from "<fenv.h>" nogil:
     ctypedef struct fexcept_t:

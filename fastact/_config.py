@@ -3,6 +3,7 @@
 import os
 import sys
 
+from . import _dispatch
 from ._dispatch import kernels as _kernels
 
 
@@ -78,7 +79,8 @@ def config():
                    if openmp else "disabled (serial build)"),
         "threads": get_num_threads(),
         "cpus": os.cpu_count(),
-        "simd": info["simd"],
+        "simd": (f"{_dispatch.LEVEL}: {info['simd']} "
+                 f"(this CPU runs: {', '.join(_dispatch.SUPPORTED)}; FASTACT_CPU chooses)"),
     }
 
 

@@ -109,7 +109,8 @@ cdef extern from *:
     const double GELU_C_HI, GELU_C_LO, GELU_K2_HI, GELU_K2_LO
     const double LN2_HI, LN2_LO
     const double GELU_D_X0_HI, GELU_D_X0_LO, GELU_TANH_D_X0_HI, GELU_TANH_D_X0_LO
-    const double GELU_D_C[], GELU_TANH_D_C[]
+    const double GELU_D_C[]
+    const double GELU_TANH_D_C[]
     const int GELU_D_N, GELU_TANH_D_N
     const double ZERO_SERIES_RADIUS "0.75"
 

@@ -26,9 +26,9 @@ static inline int omp_get_num_procs(void) { return 1; }
 
 /* The instruction set the kernels were compiled for. */
 #if defined(__AVX512F__)
-#define FA_SIMD "AVX-512 (compile time)"
+#define FA_SIMD "AVX-512"
 #elif defined(__AVX2__)
-#define FA_SIMD "AVX2 (compile time)"
+#define FA_SIMD "AVX2+FMA"
 #elif defined(__x86_64__) || defined(_M_X64)
 #define FA_SIMD "SSE2 (x86-64 baseline)"
 #elif defined(__aarch64__)
@@ -36,5 +36,21 @@ static inline int omp_get_num_procs(void) { return 1; }
 #else
 #define FA_SIMD "generic"
 #endif
+
+/* The x86-64 level this CPU (and its OS) supports: 4 = x86-64-v4 (AVX-512
+ * F/BW/DQ/VL), 3 = x86-64-v3 (AVX2, FMA, BMI), 1 = baseline. Other CPUs: 1. */
+static inline int fa_cpu_level(void) {
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+    int v3, v4;
+    __builtin_cpu_init();
+    v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+         && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+    v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+         && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+    return v4 ? 4 : (v3 ? 3 : 1);
+#else
+    return 1;
+#endif
+}
 
 #endif

@@ -183,11 +183,21 @@ class BuildExt(build_ext):
             opt = (["-O0", "-g"] if DEBUG else ["-O3", "-g0"]) + [
                 "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off",
                 "-Wno-unused-function", "-Wno-unreachable-code"]
+            if not DEBUG:
+                # `cdef inline` must really inline: GCC's size heuristics
+                # otherwise leave fa_exp as a call in some loops, and a call
+                # stops vectorisation (tools/check_vectorized.py shows it).
+                opt.append('-DCYTHON_INLINE=inline __attribute__((always_inline))')
+                # Horner loops over constant coefficient tables (up to 36
+                # terms) must unroll completely for the same reason.
+                opt += ["--param=max-completely-peel-times=40",
+                        "--param=max-completely-peeled-insns=1000"]
         for ext in self.extensions:
             level_flags = [] if compiler_type(self) == "msvc" else X86_LEVELS[ext.level]
             ext.extra_compile_args = opt + level_flags + cflags + ext.extra_compile_args
             ext.extra_link_args = lflags + ext.extra_link_args
-            if not DEBUG and compiler_type(self) == "unix" and sys.platform.startswith("linux"):
+            strip = os.environ.get("FASTACT_STRIP", "1") != "0"   # 0: keep symbols
+            if strip and not DEBUG and compiler_type(self) == "unix" and sys.platform.startswith("linux"):
                 ext.extra_link_args.append("-s")   # strip: small wheel
         super().build_extensions()
 

@@ -8,6 +8,8 @@ cdef extern from "_shim.h" nogil:
     const char* FA_SIMD
     int FA_OPENMP_VERSION
     int fa_cpu_level()
+    long long fa_bits(double x)
+    double fa_from_bits(long long i)
 
 cdef extern from "<fenv.h>" nogil:
     ctypedef struct fexcept_t:

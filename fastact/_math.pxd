@@ -9,7 +9,8 @@
 # math raises (exp overflow and the like) are discarded by the loops, so
 # the formulas may overflow where the limit is right (1/(1+inf) = 0).
 
-from libc.math cimport exp, erfc, fabs, fma, ldexp, tanh, INFINITY
+from fastact._vmath cimport fa_exp, fa_tanh as fa_vtanh
+from libc.math cimport erfc, fabs, fma, ldexp, INFINITY
 
 # Constants as (hi, lo) pairs, hi + lo correct to ~106 bits (mpmath), as C
 # constants (an assignment in a .pxd would not run).
@@ -148,14 +149,14 @@ cdef inline double fa_relu_vjp_y(double gy, double y) noexcept nogil:
 # ---- sigmoid ------------------------------------------------------------
 
 cdef inline double fa_sigmoid(double x) noexcept nogil:
-    # exp(-x) overflows to inf for x < -709 and 1/(1+inf) = 0, the limit.
-    return 1.0 / (1.0 + exp(-x))
+    # fa_exp(-x) overflows to inf for x < -709 and 1/(1+inf) = 0, the limit.
+    return 1.0 / (1.0 + fa_exp(-x))
 
 cdef inline double fa_sigmoid_vjp(double gy, double x) noexcept nogil:
-    # sigma' = e / (1 + e)^2 with e = exp(-|x|): symmetric, no cancellation,
+    # sigma' = e / (1 + e)^2 with e = fa_exp(-|x|): symmetric, no cancellation,
     # so the tails (sigma'(80) = 1.8e-35) keep full precision where
     # sigma * (1 - sigma) gives 0.
-    cdef double e = exp(-fabs(x))
+    cdef double e = fa_exp(-fabs(x))
     cdef double d = 1.0 + e
     return gy * (e / (d * d))
 
@@ -166,18 +167,18 @@ cdef inline double fa_sigmoid_vjp_y(double gy, double y) noexcept nogil:
 # ---- tanh ---------------------------------------------------------------
 
 cdef inline double fa_tanh(double x) noexcept nogil:
-    return tanh(x)
+    return fa_vtanh(x)
 
 cdef inline double fa_tanh_vjp(double gy, double x) noexcept nogil:
-    # tanh' = sech^2 = 4e / (1 + e)^2 with e = exp(-2|x|): no cancellation,
+    # tanh' = sech^2 = 4e / (1 + e)^2 with e = fa_exp(-2|x|): no cancellation,
     # unlike 1 - tanh^2. Past |x| = 350, e would be subnormal while the
-    # result is still normal, so use e1 = exp(-|x|): sech = 2e1 / (1 + e1^2).
+    # result is still normal, so use e1 = fa_exp(-|x|): sech = 2e1 / (1 + e1^2).
     cdef double a = fabs(x), e, d, s
     if a < 350.0:
-        e = exp(-2.0 * a)
+        e = fa_exp(-2.0 * a)
         d = 1.0 + e
         return gy * ((4.0 * e) / (d * d))
-    e = exp(-a)
+    e = fa_exp(-a)
     s = 2.0 * e
     return gy * (s * s)
 
@@ -192,20 +193,20 @@ cdef inline double fa_erfc_neg_x_sqrt1_2(double x) noexcept nogil:
     # relative error of erfc(z) grows like 2 z^2 times that of z (z = 26
     # turns 1 ULP into 1300), so carry z as hi + lo (an FMA gives the exact
     # rounding error of the product) and add the first-order term
-    # erfc(hi + lo) = erfc(hi) - lo * 2/sqrt(pi) * exp(-hi^2).
+    # erfc(hi + lo) = erfc(hi) - lo * 2/sqrt(pi) * fa_exp(-hi^2).
     cdef double zh = -x * INV_SQRT2_HI
     cdef double zl = fma(-x, INV_SQRT2_HI, -zh) + (-x) * INV_SQRT2_LO
-    return erfc(zh) - zl * TWO_OVER_SQRTPI * exp(-zh * zh)
+    return erfc(zh) - zl * TWO_OVER_SQRTPI * fa_exp(-zh * zh)
 
 cdef inline double fa_gelu_tail_phi_2p128(double x) noexcept nogil:
-    # phi(x) * 2^128 for x < -36, where phi(x) = exp(-x^2/2)/sqrt(2 pi) is
+    # phi(x) * 2^128 for x < -36, where phi(x) = fa_exp(-x^2/2)/sqrt(2 pi) is
     # at or below the subnormal range but gelu and gelu' (about |x| phi)
     # are still normal. x^2 = h + l exactly (FMA); -h/2 + 128 LN2_HI is
     # exact (both on the 2^-43 grid), so the scaling costs no rounding:
-    # exp(-(h + l)/2) 2^128 = exp(-h/2 + 128 LN2_HI) (1 - l/2 + 128 LN2_LO).
+    # fa_exp(-(h + l)/2) 2^128 = fa_exp(-h/2 + 128 LN2_HI) (1 - l/2 + 128 LN2_LO).
     cdef double h = x * x
     cdef double l = fma(x, x, -h)
-    return (exp(-0.5 * h + 128.0 * LN2_HI) * (1.0 - 0.5 * l + 128.0 * LN2_LO)
+    return (fa_exp(-0.5 * h + 128.0 * LN2_HI) * (1.0 - 0.5 * l + 128.0 * LN2_LO)
             * INV_SQRT_2PI)
 
 cdef inline double fa_mills_series(double x) noexcept nogil:
@@ -231,8 +232,8 @@ cdef inline double fa_gelu(double x) noexcept nogil:
     return x * (0.5 * fa_erfc_neg_x_sqrt1_2(x))
 
 cdef inline double fa_gelu_vjp(double gy, double x) noexcept nogil:
-    # gelu' = Phi(x) + x * phi(x), phi(x) = exp(-x^2/2) / sqrt(2 pi) with
-    # x^2 = h + l exact (FMA), exp(-(h + l)/2) = exp(-h/2) * (1 - l/2).
+    # gelu' = Phi(x) + x * phi(x), phi(x) = fa_exp(-x^2/2) / sqrt(2 pi) with
+    # x^2 = h + l exact (FMA), fa_exp(-(h + l)/2) = fa_exp(-h/2) * (1 - l/2).
     # Below -36: gelu' = phi(x) (x - S/x), scaled by 2^128 as in fa_gelu.
     # Near its zero at -0.7518: a Taylor series (see fa_series_at_zero).
     cdef double h, l, phi
@@ -246,7 +247,7 @@ cdef inline double fa_gelu_vjp(double gy, double x) noexcept nogil:
         return gy * fa_series_at_zero(x, GELU_D_X0_HI, GELU_D_X0_LO, GELU_D_C, GELU_D_N)
     h = x * x
     l = fma(x, x, -h)
-    phi = exp(-0.5 * h) * (1.0 - 0.5 * l) * INV_SQRT_2PI
+    phi = fa_exp(-0.5 * h) * (1.0 - 0.5 * l) * INV_SQRT_2PI
     return gy * (0.5 * fa_erfc_neg_x_sqrt1_2(x) + x * phi)
 
 
@@ -288,33 +289,32 @@ cdef inline double fa_gelu_tanh(double x) noexcept nogil:
         return x if x > 0.0 else -0.0
     fa_gelu_tanh_arg(x, &t, &tl, &xdt)
     if t >= 0.0:
-        return x / (1.0 + exp(-t))
-    e = exp(t)
-    e = fma(e, tl, e)                                    # exp(t + tl)
+        return x / (1.0 + fa_exp(-t))
+    e = fa_exp(t)
+    e = fma(e, tl, e)                                    # fa_exp(t + tl)
     return x * (e / (1.0 + e))
 
 cdef inline double fa_gelu_tanh_vjp(double gy, double x) noexcept nogil:
     # d/dx x sigma(t) = sigma(t) + x t' sigma(t)(1 - sigma(t)),
-    # t' = 2 sqrt(2/pi) (1 + 3 * 0.044715 x^2), sigma(1 - sigma) = e/(1+e)^2
-    # with e = exp(-|t|). Near its zero at -0.7525: a Taylor series.
-    cdef double t, tl, xdt, e, d
-    if not (fabs(x) <= 30.0):
-        if x != x:
-            return gy * x
-        return gy if x > 0.0 else gy * 0.0
-    if fabs(x - GELU_TANH_D_X0_HI) <= ZERO_SERIES_RADIUS:
-        return gy * fa_series_at_zero(x, GELU_TANH_D_X0_HI, GELU_TANH_D_X0_LO,
-                                      GELU_TANH_D_C, GELU_TANH_D_N)
-    fa_gelu_tanh_arg(x, &t, &tl, &xdt)
-    # With e = exp(-|t|) and (1 + e)^2 = fma(e, 2 + e, 1) (one rounding):
+    # t' = 2 sqrt(2/pi) (1 + 3 * 0.044715 x^2). With e = exp(-|t|) and
+    # (1 + e)^2 = fma(e, 2 + e, 1) (one rounding):
     #   t >= 0: sigma = 1/(1+e), g = (1 + e + xdt e) / (1 + e)^2
     #   t <  0: sigma = e/(1+e), g = e (1 + xdt + e) / (1 + e)^2
-    # which rounds e, and 1 + e, once each.
-    e = exp(-fabs(t))
-    if t >= 0.0:
-        e = fma(e, -tl, e)
-        d = fma(e, 2.0 + e, 1.0)
-        return gy * (fma(xdt, e, 1.0 + e) / d)
-    e = fma(e, tl, e)                                    # exp(t + tl), one rounding
+    # which rounds e, and 1 + e, once each. Near the zero at -0.7525: a
+    # Taylor series. Branch-free (every candidate computed, then selected)
+    # so the loop vectorises; past |x| = 30 the derivative is 1 or 0.
+    cdef double t, tl, xdt, e, d, g_pos, g_neg, g, series
+    cdef double xc = x if fabs(x) <= 30.0 else 0.0
+    fa_gelu_tanh_arg(xc, &t, &tl, &xdt)
+    e = fa_exp(-fabs(t))
+    e = fma(e, -tl if t >= 0.0 else tl, e)              # exp(-|t + tl|)
     d = fma(e, 2.0 + e, 1.0)
-    return gy * (e * (((1.0 + xdt) + e) / d))
+    g_pos = fma(xdt, e, 1.0 + e) / d
+    g_neg = e * (((1.0 + xdt) + e) / d)
+    g = g_pos if t >= 0.0 else g_neg
+    series = fa_series_at_zero(xc, GELU_TANH_D_X0_HI, GELU_TANH_D_X0_LO,
+                               GELU_TANH_D_C, GELU_TANH_D_N)
+    g = series if fabs(x - GELU_TANH_D_X0_HI) <= ZERO_SERIES_RADIUS else g
+    g = g if fabs(x) <= 30.0 else (1.0 if x > 0.0 else 0.0)
+    g = g if x == x else x
+    return gy * g

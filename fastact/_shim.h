@@ -53,4 +53,11 @@ static inline int fa_cpu_level(void) {
 #endif
 }
 
+/* Reinterpret between double and its bits: GCC turns these into register
+ * moves and vectorises them (vector math needs 2^n built from bits). */
+#include <stdint.h>
+#include <string.h>
+static inline int64_t fa_bits(double x) { int64_t i; memcpy(&i, &x, 8); return i; }
+static inline double fa_from_bits(int64_t i) { double x; memcpy(&x, &i, 8); return x; }
+
 #endif

@@ -1,0 +1,140 @@
+# Vectorisable elementary functions in double precision.
+#
+# libm calls stop GCC from vectorising a loop; these are branch-free
+# (selects, not jumps) and call nothing but fma (one instruction on v3/v4).
+# To keep them so: compute both sides of a select in their own statements
+# (GCC will not if-convert an inlined function call), and combine conditions
+# with & and | (Cython turns `and`/`or` into jumps).
+# Measured maximum errors (tests/test_vmath.py, mpmath): exp 0.82 ULP,
+# expm1 1.7, log1p on [0, 1] 1.3, tanh 2.0 -- glibc is within 1 ULP, so the
+# kernels of _math.pxd are re-measured on top of these (test_accuracy.py).
+# Method: Cody-Waite range reduction x = n ln2 + r, |r| <= ln2/2, then a
+# Taylor polynomial of e^r (the reduction and the use of an fma Horner scheme
+# follow Muller, "Elementary Functions", ch. 11; constants are 1/k!).
+
+from libc.math cimport fma
+
+from fastact._common cimport fa_bits, fa_from_bits
+
+cdef extern from *:
+    """
+    static const double FA_LOG2E = 1.4426950408889634;
+    static const double FA_LN2_HI = 0.6931471805599453;      /* ln 2 rounded */
+    static const double FA_LN2_LO = 2.3190468138462996e-17;  /* ln 2 - FA_LN2_HI */
+    static const double FA_SHIFTER = 6755399441055744.0;     /* 1.5 * 2^52 */
+    """
+    const double FA_LOG2E, FA_LN2_HI, FA_LN2_LO, FA_SHIFTER
+
+
+cdef inline double fa_expm1_reduced(double r) noexcept nogil:
+    # q with e^r - 1 = q r for |r| <= ln2/2: Taylor to degree 13 (remainder
+    # < 4e-18); callers finish with one fma, so the result rounds once.
+    cdef double q = 1.0 / 6227020800.0                  # 1/13!
+    q = fma(q, r, 1.0 / 479001600.0)
+    q = fma(q, r, 1.0 / 39916800.0)
+    q = fma(q, r, 1.0 / 3628800.0)
+    q = fma(q, r, 1.0 / 362880.0)
+    q = fma(q, r, 1.0 / 40320.0)
+    q = fma(q, r, 1.0 / 5040.0)
+    q = fma(q, r, 1.0 / 720.0)
+    q = fma(q, r, 1.0 / 120.0)
+    q = fma(q, r, 1.0 / 24.0)
+    q = fma(q, r, 1.0 / 6.0)
+    q = fma(q, r, 0.5)
+    q = fma(q, r, 1.0)
+    return q
+
+
+cdef inline double fa_exp(double x) noexcept nogil:
+    # e^x = 2^n e^r. n = round(x / ln2) by the shifter trick (adding 1.5 2^52
+    # rounds to an integer held in the low mantissa bits, no conversion
+    # instruction, which AVX2 lacks for int64). 2^n is built from bits in two
+    # halves, 2^(n//2) 2^(n - n//2), so subnormal results and the overflow to
+    # inf come out of ordinary multiplications. x is clamped to
+    # [-746, 710] first (e^x is 0 or inf beyond); NaN is passed through.
+    cdef double xc = x if x > -746.0 else -746.0
+    xc = xc if xc < 710.0 else 710.0
+    cdef double t = fma(xc, FA_LOG2E, FA_SHIFTER)
+    cdef double n = t - FA_SHIFTER
+    cdef long long ni = fa_bits(t) - fa_bits(FA_SHIFTER)
+    cdef double r = fma(-n, FA_LN2_HI, xc)
+    r = fma(-n, FA_LN2_LO, r)
+    cdef long long n1 = ni >> 1
+    cdef double s1 = fa_from_bits((n1 + 1023) << 52)
+    cdef double s2 = fa_from_bits((ni - n1 + 1023) << 52)
+    cdef double y = fma(fa_expm1_reduced(r), r, 1.0) * s1 * s2
+    return y if x == x else x
+
+
+cdef inline double fa_expm1(double x) noexcept nogil:
+    # e^x - 1 = 2^n (1 + p) - 1 = fma(2^n, p, 2^n - 1), p = e^r - 1: one
+    # rounding, and 2^n - 1 is exact for -53 <= n <= 53 (beyond, its rounding
+    # is below half an ULP of the result). x is clamped to [-60, 710]
+    # (expm1(-60) rounds to -1); for n > 60 the -1 no longer matters and
+    # e^x - 1 comes from fa_exp, which also handles the overflow to inf.
+    cdef double xc = x if x > -60.0 else -60.0
+    xc = xc if xc < 710.0 else 710.0
+    cdef double t = fma(xc, FA_LOG2E, FA_SHIFTER)
+    cdef double n = t - FA_SHIFTER
+    cdef long long ni = fa_bits(t) - fa_bits(FA_SHIFTER)
+    cdef double r = fma(-n, FA_LN2_HI, xc)
+    r = fma(-n, FA_LN2_LO, r)
+    cdef long long nc = ni if ni < 64 else 64
+    cdef double s = fa_from_bits((nc + 1023) << 52)
+    # 2^n q r + (2^n - 1): 2^n q is exact, the fma rounds once
+    cdef double y = fma(s * fa_expm1_reduced(r), r, s - 1.0)
+    cdef double big = fa_exp(xc) - 1.0
+    y = y if ni <= 60 else big
+    return y if ((x == x) & (x != 0.0)) else x   # NaN, and the sign of zero
+
+
+cdef extern from *:
+    """
+    /* fdlibm's minimax coefficients for log(1+f) = f - hfsq + s (hfsq + R(s^2)),
+       s = f / (2 + f), |s| <= 0.1716 (Sun Microsystems, e_log.c): error
+       below 2^-58.45 for R. */
+    static const double FA_LG1 = 6.666666666666735130e-01;
+    static const double FA_LG2 = 3.999999999940941908e-01;
+    static const double FA_LG3 = 2.857142874366239149e-01;
+    static const double FA_LG4 = 2.222219843214978396e-01;
+    static const double FA_LG5 = 1.818357216161805012e-01;
+    static const double FA_LG6 = 1.531383769920937332e-01;
+    static const double FA_LG7 = 1.479819860511658591e-01;
+    """
+    const double FA_LG1, FA_LG2, FA_LG3, FA_LG4, FA_LG5, FA_LG6, FA_LG7
+
+
+cdef inline double fa_log1p_unit(double y) noexcept nogil:
+    # log(1 + y) for 0 <= y <= 1 (the activations need it for e^-|x|), NaN
+    # passed through. 1 + y is reduced to 1 + f with f in [-0.293, 0.415]:
+    # f = y (k = 0) or f = (y - 1)/2 (k = 1, log(1+y) = ln2 + log(1+f)), both
+    # exact. Then fdlibm's scheme, whose division error lands only in the
+    # small correction term: log(1+f) = f - (hfsq - s (hfsq + R)).
+    cdef bint big = y > 0.41421356237309503       # 1 + y > sqrt 2
+    cdef double k = 1.0 if big else 0.0
+    cdef double f = 0.5 * (y - 1.0) if big else y
+    cdef double s = f / (2.0 + f)
+    cdef double z = s * s
+    cdef double w = z * z
+    # R(z) = Lg1 z + ... + Lg7 z^7, split in odd and even powers of w as
+    # fdlibm does (shorter dependency chains).
+    cdef double t1 = w * (FA_LG2 + w * (FA_LG4 + w * FA_LG6))
+    cdef double t2 = z * (FA_LG1 + w * (FA_LG3 + w * (FA_LG5 + w * FA_LG7)))
+    cdef double R = t2 + t1
+    cdef double hfsq = 0.5 * f * f
+    return k * FA_LN2_HI - ((hfsq - (s * (hfsq + R) + k * FA_LN2_LO)) - f)
+
+
+cdef inline double fa_tanh(double x) noexcept nogil:
+    # For |x| <= 0.55: tanh|x| = -m / (2 + m), m = expm1(-2|x|) (no
+    # cancellation near 0); above: (1 - e) / (1 + e), e = exp(-2|x|) < 1/3,
+    # where the rounding of e hardly matters; exactly 1 past |x| = 19.1.
+    # The sign is restored last (tanh(-0.0) = -0.0); NaN passes through.
+    cdef double a = x if x >= 0.0 else -x
+    cdef double m = fa_expm1(-2.0 * a)
+    cdef double small = -m / (2.0 + m)
+    cdef double e = fa_exp(-2.0 * a)
+    cdef double large = (1.0 - e) / (1.0 + e)
+    cdef double t = small if a <= 0.55 else large
+    t = t if a == a else x
+    return t if not (x < 0.0) else -t

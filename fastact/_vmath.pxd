@@ -45,46 +45,58 @@ cdef inline double fa_expm1_reduced(double r) noexcept nogil:
     return q
 
 
-cdef inline double fa_exp(double x) noexcept nogil:
-    # e^x = 2^n e^r. n = round(x / ln2) by the shifter trick (adding 1.5 2^52
-    # rounds to an integer held in the low mantissa bits, no conversion
-    # instruction, which AVX2 lacks for int64). 2^n is built from bits in two
-    # halves, 2^(n//2) 2^(n - n//2), so subnormal results and the overflow to
-    # inf come out of ordinary multiplications. x is clamped to
-    # [-746, 710] first (e^x is 0 or inf beyond); NaN is passed through.
-    cdef double xc = x if x > -746.0 else -746.0
+cdef inline long long fa_exp_reduce(double x, double lo, double* r,
+                                    double* n_double) noexcept nogil:
+    # Cody-Waite: x (clamped to [lo, 710]) = n ln2 + r, |r| <= ln2/2, ln2 in
+    # two parts so r is exact to ~2^-54. Returns n (also as a double in
+    # n_double). n = round(x / ln2) by
+    # the shifter trick: adding 1.5 2^52 rounds to an integer held in the
+    # low mantissa bits, read off as an int64 by subtracting bit patterns --
+    # no double-to-int64 conversion, which AVX2 lacks.
+    cdef double xc = x if x > lo else lo
     xc = xc if xc < 710.0 else 710.0
     cdef double t = fma(xc, FA_LOG2E, FA_SHIFTER)
     cdef double n = t - FA_SHIFTER
-    cdef long long ni = fa_bits(t) - fa_bits(FA_SHIFTER)
-    cdef double r = fma(-n, FA_LN2_HI, xc)
-    r = fma(-n, FA_LN2_LO, r)
-    cdef long long n1 = ni >> 1
-    cdef double s1 = fa_from_bits((n1 + 1023) << 52)
-    cdef double s2 = fa_from_bits((ni - n1 + 1023) << 52)
-    cdef double y = fma(fa_expm1_reduced(r), r, 1.0) * s1 * s2
+    r[0] = fma(-n, FA_LN2_LO, fma(-n, FA_LN2_HI, xc))
+    n_double[0] = n
+    return fa_bits(t) - fa_bits(FA_SHIFTER)
+
+
+cdef inline long long fa_half(double n) noexcept nogil:
+    # round(n / 2) by the same trick (AVX2 has no 64-bit arithmetic shift
+    # and no int64 <-> double conversion)
+    return fa_bits(n * 0.5 + FA_SHIFTER) - fa_bits(FA_SHIFTER)
+
+
+cdef inline double fa_pow2(long long n) noexcept nogil:
+    # 2^n for -1022 <= n <= 1023, built from its bits
+    return fa_from_bits((n + 1023) << 52)
+
+
+cdef inline double fa_exp(double x) noexcept nogil:
+    # e^x = 2^n e^r, 2^n applied in two halves, 2^h 2^(n - h) with
+    # h = round(n/2), so subnormal results and the overflow to inf come out
+    # of ordinary multiplications (x is clamped to [-746, 710]: e^x is 0 or
+    # inf beyond). NaN is passed through.
+    cdef double r, nd
+    cdef long long n = fa_exp_reduce(x, -746.0, &r, &nd)
+    cdef long long h = fa_half(nd)
+    cdef double y = fma(fa_expm1_reduced(r), r, 1.0) * fa_pow2(h) * fa_pow2(n - h)
     return y if x == x else x
 
 
 cdef inline double fa_expm1(double x) noexcept nogil:
-    # e^x - 1 = 2^n (1 + p) - 1 = fma(2^n, p, 2^n - 1), p = e^r - 1: one
-    # rounding, and 2^n - 1 is exact for -53 <= n <= 53 (beyond, its rounding
-    # is below half an ULP of the result). x is clamped to [-60, 710]
-    # (expm1(-60) rounds to -1); for n > 60 the -1 no longer matters and
-    # e^x - 1 comes from fa_exp, which also handles the overflow to inf.
-    cdef double xc = x if x > -60.0 else -60.0
-    xc = xc if xc < 710.0 else 710.0
-    cdef double t = fma(xc, FA_LOG2E, FA_SHIFTER)
-    cdef double n = t - FA_SHIFTER
-    cdef long long ni = fa_bits(t) - fa_bits(FA_SHIFTER)
-    cdef double r = fma(-n, FA_LN2_HI, xc)
-    r = fma(-n, FA_LN2_LO, r)
-    cdef long long nc = ni if ni < 64 else 64
-    cdef double s = fa_from_bits((nc + 1023) << 52)
-    # 2^n q r + (2^n - 1): 2^n q is exact, the fma rounds once
+    # e^x - 1 = 2^n (1 + p) - 1 = fma(2^n q, r, 2^n - 1) with p = q r: 2^n q
+    # is exact and the fma rounds once; 2^n - 1 is exact for -53 <= n <= 53
+    # (beyond, its rounding is below half an ULP of the result). x is clamped
+    # to [-60, 710] (expm1(-60) rounds to -1); for n > 60 the -1 no longer
+    # matters and e^x - 1 comes from fa_exp, which also overflows to inf.
+    cdef double r, nd
+    cdef long long n = fa_exp_reduce(x, -60.0, &r, &nd)
+    cdef double s = fa_pow2(n if n < 64 else 64)
     cdef double y = fma(s * fa_expm1_reduced(r), r, s - 1.0)
-    cdef double big = fa_exp(xc) - 1.0
-    y = y if ni <= 60 else big
+    cdef double big = fa_exp(x) - 1.0
+    y = y if n <= 60 else big
     return y if ((x == x) & (x != 0.0)) else x   # NaN, and the sign of zero
 
 

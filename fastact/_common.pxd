@@ -10,6 +10,8 @@ cdef extern from "_shim.h" nogil:
     int fa_cpu_level()
     long long fa_bits(double x)
     double fa_from_bits(long long i)
+    int fa_bitsf(float x)
+    float fa_from_bitsf(int i)
 
 cdef extern from "<fenv.h>" nogil:
     ctypedef struct fexcept_t:

@@ -9,8 +9,9 @@
 # math raises (exp overflow and the like) are discarded by the loops, so
 # the formulas may overflow where the limit is right (1/(1+inf) = 0).
 
-from fastact._vmath cimport fa_exp, fa_tanh as fa_vtanh
-from libc.math cimport erfc, fabs, fma, ldexp, INFINITY
+from fastact._vmath cimport fa_exp, fa_exp_f32acc, fa_tanh as fa_vtanh
+from fastact._vmathf cimport fa_expf, fa_tanhf
+from libc.math cimport erfc, fabs, fabsf, fma, ldexp, INFINITY
 
 # Constants as (hi, lo) pairs, hi + lo correct to ~106 bits (mpmath), as C
 # constants (an assignment in a .pxd would not run).
@@ -152,6 +153,15 @@ cdef inline double fa_sigmoid(double x) noexcept nogil:
     # fa_exp(-x) overflows to inf for x < -709 and 1/(1+inf) = 0, the limit.
     return 1.0 / (1.0 + fa_exp(-x))
 
+cdef inline float fa_sigmoid_f32(float x) noexcept nogil:
+    # Native float32, reflected: e = exp(-|x|) <= 1 (0.86 ULP), sigma =
+    # 1/(1+e) or e/(1+e). With e <= 1 the rounding of 1 + e stays in [1, 2)
+    # and costs at most 1 ULP of the result, so the total stays below 2 ULP
+    # (1/(1 + exp(-x)) could exceed it just left of 0).
+    cdef float e = fa_expf(-fabsf(x))
+    cdef float num = 1.0 if x >= 0.0 else e
+    return num / (<float>1.0 + e)
+
 cdef inline double fa_sigmoid_vjp(double gy, double x) noexcept nogil:
     # sigma' = e / (1 + e)^2 with e = fa_exp(-|x|): symmetric, no cancellation,
     # so the tails (sigma'(80) = 1.8e-35) keep full precision where
@@ -168,6 +178,9 @@ cdef inline double fa_sigmoid_vjp_y(double gy, double y) noexcept nogil:
 
 cdef inline double fa_tanh(double x) noexcept nogil:
     return fa_vtanh(x)
+
+cdef inline float fa_tanh_f32(float x) noexcept nogil:
+    return fa_tanhf(x)
 
 cdef inline double fa_tanh_vjp(double gy, double x) noexcept nogil:
     # tanh' = sech^2 = 4e / (1 + e)^2 with e = fa_exp(-2|x|): no cancellation,
@@ -293,6 +306,18 @@ cdef inline double fa_gelu_tanh(double x) noexcept nogil:
     e = fa_exp(t)
     e = fma(e, tl, e)                                    # fa_exp(t + tl)
     return x * (e / (1.0 + e))
+
+cdef inline float fa_gelu_tanh_f32(float x) noexcept nogil:
+    # float32 result: t = 2 sqrt(2/pi) (x + 0.044715 x^3) in double (its
+    # relative error 1e-16 |t| is harmless at float precision), e^-|t| to
+    # float accuracy, x sigma(t) in double, one rounding at the end.
+    cdef double xd = x
+    cdef double t = GELU_K2_HI * (xd + GELU_C_HI * (xd * xd * xd))
+    cdef double e = fa_exp_f32acc(-fabs(t))
+    cdef double num = xd if t >= 0.0 else xd * e
+    cdef double y = num / (1.0 + e)
+    y = y if fabs(xd) <= 30.0 else (xd if xd > 0.0 else -0.0)
+    return <float>(y if x == x else xd)
 
 cdef inline double fa_gelu_tanh_vjp(double gy, double x) noexcept nogil:
     # d/dx x sigma(t) = sigma(t) + x t' sigma(t)(1 - sigma(t)),

@@ -59,5 +59,7 @@ static inline int fa_cpu_level(void) {
 #include <string.h>
 static inline int64_t fa_bits(double x) { int64_t i; memcpy(&i, &x, 8); return i; }
 static inline double fa_from_bits(int64_t i) { double x; memcpy(&x, &i, 8); return x; }
+static inline int32_t fa_bitsf(float x) { int32_t i; memcpy(&i, &x, 4); return i; }
+static inline float fa_from_bitsf(int32_t i) { float x; memcpy(&x, &i, 4); return x; }
 
 #endif

@@ -34,6 +34,9 @@ class Elementwise(NamedTuple):
              keyword picks a kernel (gelu's ``approximate``); otherwise the
              kernel is ``name``.
     aliases  other public names for the same function.
+    f32      the compiled ufuncs (kernel names, or kernel + '_vjp', '_vjp_y')
+             that have a native float32 version fa_<ufunc>_f32 in _math.pxd;
+             the others compute float32 in double and round once.
     """
 
     name: str
@@ -43,6 +46,7 @@ class Elementwise(NamedTuple):
     grad_from_y: bool = False
     choice: tuple = None
     aliases: tuple = ()
+    f32: tuple = ()
 
     def kernels(self):
         """The compiled kernels this row needs, as (kernel, param names)."""
@@ -54,20 +58,21 @@ class Elementwise(NamedTuple):
 ELEMENTWISE = (
     Elementwise("relu", "max(x, 0)", cost=1, grad_from_y=True),
     Elementwise("sigmoid", "1 / (1 + exp(-x))", cost=8, grad_from_y=True,
-                aliases=("expit",)),
-    Elementwise("tanh", "tanh(x)", cost=10, grad_from_y=True),
+                aliases=("expit",), f32=("sigmoid",)),
+    Elementwise("tanh", "tanh(x)", cost=10, grad_from_y=True, f32=("tanh",)),
     Elementwise("gelu", "x * Phi(x) = x/2 * erfc(-x/sqrt(2)); "
                 "'tanh': x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
                 cost=24, choice=("approximate", "none",
-                                 {"none": "gelu", "tanh": "gelu_tanh"})),
+                                 {"none": "gelu", "tanh": "gelu_tanh"}), f32=("gelu_tanh",)),
 )
 
 
 def kernel_rows():
-    """Every compiled element-wise kernel: (kernel, params, cost, from_y)."""
+    """Every compiled element-wise kernel: (kernel, params, cost, from_y,
+    native float32 ufunc suffixes)."""
     rows = []
     for row in ELEMENTWISE:
         for kernel in row.kernels():
             rows.append((kernel, tuple(p for p, _ in row.params), row.cost,
-                         row.grad_from_y))
+                         row.grad_from_y, row.f32))
     return rows

@@ -32,6 +32,22 @@ CASES = {
 }
 
 
+def test_vmath_expf_float32():
+    """The float32 exp (_vmathf.pxd) that the native float32 kernels use."""
+    xs = np.unique(np.concatenate([points(-103.9, 88.7), np.linspace(-1, 1, 20001)]).astype(np.float32))
+    hi, lo = reference(mp.exp, xs)
+    got = k._vexp(xs)
+    assert got.dtype == np.float32
+    err = ulp_errors(got, hi, lo, np.float32)
+    e, at = worst(err, xs)
+    print(f"vmath expf: max {e:.3f} ULP at x = {at!r}")
+    assert e <= 1.0, (e, at)
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(
+            k._vexp(np.array([-np.inf, np.inf, np.nan, 0.0, -200.0, 89.0], np.float32)),
+            np.array([0.0, np.inf, np.nan, 1.0, 0.0, np.inf], np.float32))
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_vmath_accuracy(name):
     ufunc, fn, xs, bound = CASES[name]

@@ -1,0 +1,83 @@
+# Vectorisable elementary functions in single precision, for the float32
+# kernels that compute natively (16 lanes of AVX-512 instead of 8 doubles,
+# and float division). Same method and rules as _vmath.pxd: Cody-Waite
+# reduction with ln2 in two parts, a Taylor polynomial, 2^n from bits;
+# branch-free selects only. Measured in tests/test_vmath.py.
+
+from libc.math cimport fabsf, fmaf
+
+from fastact._common cimport fa_bitsf, fa_from_bitsf
+
+cdef extern from *:
+    """
+    static const float FA_LOG2E_F = 1.44269502f;
+    static const float FA_LN2_HI_F = 0.693147182f;      /* ln 2 rounded to float */
+    static const float FA_LN2_LO_F = -1.90465421e-09f;  /* ln 2 - FA_LN2_HI_F */
+    static const float FA_SHIFTER_F = 12582912.0f;      /* 1.5 * 2^23 */
+    """
+    const float FA_LOG2E_F, FA_LN2_HI_F, FA_LN2_LO_F, FA_SHIFTER_F
+
+
+cdef inline float fa_expm1_reduced_f(float r) noexcept nogil:
+    # q with e^r - 1 = q r, |r| <= ln2/2: Taylor to degree 7 (remainder
+    # < 6e-9, a tenth of a float ULP); callers finish with one fmaf.
+    cdef float q = <float>(1.0 / 5040.0)
+    q = fmaf(q, r, <float>(1.0 / 720.0))
+    q = fmaf(q, r, <float>(1.0 / 120.0))
+    q = fmaf(q, r, <float>(1.0 / 24.0))
+    q = fmaf(q, r, <float>(1.0 / 6.0))
+    q = fmaf(q, r, 0.5)
+    q = fmaf(q, r, 1.0)
+    return q
+
+
+cdef inline int fa_exp_reduce_f(float x, float lo, float* r, float* n_float) noexcept nogil:
+    # x (clamped to [lo, 89]) = n ln2 + r, n by the shifter trick (see
+    # fa_exp_reduce in _vmath.pxd); returns n.
+    cdef float xc = x if x > lo else lo
+    xc = xc if xc < 89.0 else <float>89.0
+    cdef float t = fmaf(xc, FA_LOG2E_F, FA_SHIFTER_F)
+    cdef float n = t - FA_SHIFTER_F
+    r[0] = fmaf(-n, FA_LN2_LO_F, fmaf(-n, FA_LN2_HI_F, xc))
+    n_float[0] = n
+    return fa_bitsf(t) - fa_bitsf(FA_SHIFTER_F)
+
+
+cdef inline float fa_pow2f(int n) noexcept nogil:
+    # 2^n for -126 <= n <= 127
+    return fa_from_bitsf((n + 127) << 23)
+
+
+cdef inline float fa_expf(float x) noexcept nogil:
+    # e^x = 2^n e^r with 2^n in two halves (subnormal results and the
+    # overflow to inf come out of the multiplications); x is clamped to
+    # [-104, 89] (e^x rounds to 0 or inf beyond). NaN passes through.
+    cdef float r, nf
+    cdef int n = fa_exp_reduce_f(x, -104.0, &r, &nf)
+    cdef int h = fa_bitsf(nf * <float>0.5 + FA_SHIFTER_F) - fa_bitsf(FA_SHIFTER_F)
+    cdef float y = fmaf(fa_expm1_reduced_f(r), r, 1.0) * fa_pow2f(h) * fa_pow2f(n - h)
+    return y if x == x else x
+
+
+cdef inline float fa_tanhf(float x) noexcept nogil:
+    # |x| <= 0.55: the Taylor series x + x^3 P(x^2) to x^19 (remainder
+    # < 5e-9 relative); above: tanh a = 1 - 2e/(1+e), e = exp(-2a) <= 1/3,
+    # where the error of 2e/(1+e) (< 0.5) shrinks in the subtraction
+    # (< 1.7 ULP in all). Exactly 1 past a = 9.01. Sign restored last.
+    cdef float a = fabsf(x)
+    cdef float z = a * a
+    cdef float p = <float>-0.00023912911424355248
+    p = fmaf(p, z, <float>0.00059002744094558598)
+    p = fmaf(p, z, <float>-0.0014558343870513183)
+    p = fmaf(p, z, <float>0.0035921280365724810)
+    p = fmaf(p, z, <float>-0.0088632355299021966)
+    p = fmaf(p, z, <float>0.021869488536155203)
+    p = fmaf(p, z, <float>-0.053968253968253968)
+    p = fmaf(p, z, <float>0.13333333333333333)
+    p = fmaf(p, z, <float>-0.33333333333333333)
+    cdef float small = fmaf(a * z, p, a)
+    cdef float e = fa_expf(<float>-2.0 * a)
+    cdef float large = <float>1.0 - (<float>2.0 * e) / (<float>1.0 + e)
+    cdef float t = small if a <= 0.55 else large
+    t = t if a == a else x
+    return t if not (x < 0.0) else -t

@@ -7,6 +7,14 @@ from . import _dispatch
 from ._dispatch import kernels as _kernels
 
 
+# GNU libgomp is not fork-safe: a parallel region in a child made by fork()
+# after the parent used OpenMP threads hangs. Children therefore compute on
+# one thread (multiprocessing's 'spawn' and 'forkserver' children are fresh
+# processes and use threads as usual).
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_kernels._after_fork_in_child)
+
+
 def get_num_threads():
     """The number of threads a large call uses.
 

@@ -63,7 +63,7 @@ ELEMENTWISE = (
     Elementwise("gelu", "x * Phi(x) = x/2 * erfc(-x/sqrt(2)); "
                 "'tanh': x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
                 cost=24, choice=("approximate", "none",
-                                 {"none": "gelu", "tanh": "gelu_tanh"}), f32=("gelu_tanh",)),
+                                 {"none": "gelu", "tanh": "gelu_tanh"}), f32=("gelu", "gelu_vjp", "gelu_tanh")),
 )
 
 

@@ -316,7 +316,7 @@ cdef inline float fa_gelu_f32(float x) noexcept nogil:
     # = -0 (not -inf * 0).
     cdef double xd = x
     cdef double y = xd * (0.5 * fa_erfc_f32acc(-xd * INV_SQRT2_HI))
-    return <float>(y if xd > -INFINITY else -0.0)
+    return <float>(y if xd != -INFINITY else -0.0)
 
 cdef inline float fa_gelu_vjp_f32(float gy, float x) noexcept nogil:
     # float32: gelu' = Phi(x) + x phi(x) in double with float-accuracy erfc

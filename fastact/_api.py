@@ -53,6 +53,8 @@ def real_param(value, name, fname, none=None):
     if value is None and none is not None:
         return none
     try:
+        if isinstance(value, (str, bytes)):       # float("0.1") would parse it
+            raise TypeError
         return float(value)
     except (TypeError, ValueError):
         raise TypeError(f"fastact.{fname}: {name} must be a real number, "

@@ -119,11 +119,18 @@ def run(ufunc, inputs, out, compute, result, shape):
     """Call a compiled ufunc; float16 results are computed in float32 and
     rounded once into a float16 array."""
     signature = _signature(ufunc, compute)
-    if out is not None:
-        ufunc(*inputs, out=out, signature=signature)
-        return out
     if compute == result:
+        if out is not None:
+            ufunc(*inputs, out=out, signature=signature)
+            return out
         return ufunc(*inputs, signature=signature)
-    out = np.empty(shape, result)
-    ufunc(*inputs, out=out, signature=signature)
-    return out[()] if out.ndim == 0 else out
+    # The rounding to float16 may overflow to inf or underflow, as the
+    # kernels' own rounding to float32 does; like theirs, those flags are not
+    # reported (the result is the correctly rounded value).
+    computed = ufunc(*inputs, signature=signature)
+    target = np.empty(shape, result) if out is None else out
+    with np.errstate(over="ignore", under="ignore"):
+        np.copyto(target, computed, casting="same_kind")
+    if out is None and target.ndim == 0:
+        return target[()]
+    return target

@@ -129,6 +129,31 @@ cdef inline double fa_series_at_zero(double x, double x0_hi, double x0_lo,
     return p * d
 
 
+# ---- carrying a rounding error ------------------------------------------
+# A value v + vl with |vl| <= ulp(v) carries what one rounding lost; dividing
+# two such values once (fa_div_dd) rounds the result about once, where the
+# plain formula rounds at every step.
+
+cdef inline double fa_div_dd(double p, double pl, double d, double dl) noexcept nogil:
+    # (p + pl) / (d + dl) for corrections |pl| << |p|, |dl| << |d|, rounded
+    # about once: q = p / d, the remainder p - q d is exact (FMA), and
+    # (p + pl) / (d + dl) = q + (p - q d + pl - q dl) / (d + dl).
+    cdef double q = p / d
+    return q + ((fma(-q, d, p) + pl) - q * dl) / d
+
+cdef inline double fa_one_plus(double e, double el, double* dl) noexcept nogil:
+    # 1 + (e + el) = d + dl exactly (Fast2Sum: 1 >= e); returns d
+    cdef double d = 1.0 + e
+    dl[0] = (e - (d - 1.0)) + el
+    return d
+
+cdef inline double fa_square_dd(double d, double dl, double* ddl) noexcept nogil:
+    # (d + dl)^2 = dd + ddl to ~2^-100 (d^2 exact by FMA); returns dd
+    cdef double dd = d * d
+    ddl[0] = fma(d, d, -dd) + 2.0 * d * dl
+    return dd
+
+
 # ---- relu ---------------------------------------------------------------
 
 cdef inline double fa_relu(double x) noexcept nogil:
@@ -154,10 +179,12 @@ cdef inline double fa_sigmoid(double x) noexcept nogil:
 cdef inline double fa_sigmoid_vjp(double gy, double x) noexcept nogil:
     # sigma' = e / (1 + e)^2 with e = exp(-|x|): symmetric, no cancellation,
     # so the tails (sigma'(80) = 1.8e-35) keep full precision where
-    # sigma * (1 - sigma) gives 0.
+    # sigma * (1 - sigma) gives 0. (1 + e)^2 carried exactly, one division.
     cdef double e = exp(-fabs(x))
-    cdef double d = 1.0 + e
-    return gy * (e / (d * d))
+    cdef double dl, ddl
+    cdef double d = fa_one_plus(e, 0.0, &dl)
+    cdef double dd = fa_square_dd(d, dl, &ddl)
+    return gy * fa_div_dd(e, 0.0, dd, ddl)
 
 cdef inline double fa_sigmoid_vjp_y(double gy, double y) noexcept nogil:
     return gy * (y * (1.0 - y))
@@ -172,11 +199,12 @@ cdef inline double fa_tanh_vjp(double gy, double x) noexcept nogil:
     # tanh' = sech^2 = 4e / (1 + e)^2 with e = exp(-2|x|): no cancellation,
     # unlike 1 - tanh^2. Past |x| = 350, e would be subnormal while the
     # result is still normal, so use e1 = exp(-|x|): sech = 2e1 / (1 + e1^2).
-    cdef double a = fabs(x), e, d, s
+    cdef double a = fabs(x), e, d, s, dl, dd, ddl
     if a < 350.0:
         e = exp(-2.0 * a)
-        d = 1.0 + e
-        return gy * ((4.0 * e) / (d * d))
+        d = fa_one_plus(e, 0.0, &dl)
+        dd = fa_square_dd(d, dl, &ddl)
+        return gy * fa_div_dd(4.0 * e, 0.0, dd, ddl)
     e = exp(-a)
     s = 2.0 * e
     return gy * (s * s)
@@ -203,9 +231,12 @@ cdef inline double fa_gelu_tail_phi_2p128(double x) noexcept nogil:
     # are still normal. x^2 = h + l exactly (FMA); -h/2 + 128 LN2_HI is
     # exact (both on the 2^-43 grid), so the scaling costs no rounding:
     # exp(-(h + l)/2) 2^128 = exp(-h/2 + 128 LN2_HI) (1 - l/2 + 128 LN2_LO).
+    # With a = 128 LN2_LO - l/2 ~ 2.4e-8, e^a = 1 + a + a^2/2: the square
+    # (3e-16) is not negligible (it cost gelu 1.3 ULP at x = -37.6).
     cdef double h = x * x
     cdef double l = fma(x, x, -h)
-    return (exp(-0.5 * h + 128.0 * LN2_HI) * (1.0 - 0.5 * l + 128.0 * LN2_LO)
+    cdef double a = 128.0 * LN2_LO - 0.5 * l
+    return (exp(-0.5 * h + 128.0 * LN2_HI) * (1.0 + a * (1.0 + 0.5 * a))
             * INV_SQRT_2PI)
 
 cdef inline double fa_mills_series(double x) noexcept nogil:
@@ -475,13 +506,6 @@ cdef inline double fa_mul_exp_2p128(double v, double th, double tl) noexcept nog
     cdef double p = v * e
     return p + (fma(v, e, -p) + p * (a * (1.0 + 0.5 * a)))
 
-cdef inline double fa_div_dd(double p, double pl, double d, double dl) noexcept nogil:
-    # (p + pl) / (d + dl) for corrections |pl| << |p|, |dl| << |d|, rounded
-    # about once: q = p / d, the remainder p - q d is exact (FMA), and
-    # (p + pl) / (d + dl) = q + (p - q d + pl - q dl) / (d + dl).
-    cdef double q = p / d
-    return q + ((fma(-q, d, p) + pl) - q * dl) / d
-
 cdef inline double fa_sum_div6(double a, double b) noexcept nogil:
     # (a + b) / 6 rounded once (hard_sigmoid, hard_swish'): s + sl = a + b
     # exactly (two-sum), q = s / 6, r = s - 6q exactly (FMA), and
@@ -585,12 +609,6 @@ cdef inline double fa_exp_neg_abs(double th, double tl, double* el) noexcept nog
     cdef double eh = exp(-fabs(th))
     el[0] = -eh * tl if th >= 0.0 else eh * tl
     return eh
-
-cdef inline double fa_one_plus(double e, double el, double* dl) noexcept nogil:
-    # 1 + (e + el) = d + dl exactly (Fast2Sum: 1 >= e); returns d
-    cdef double d = 1.0 + e
-    dl[0] = (e - (d - 1.0)) + el
-    return d
 
 cdef inline double fa_softplus(double x, double beta, double threshold) noexcept nogil:
     # log1p(e^t) / beta with t = beta x = th + tl and e = e^-|t| = eh + el:
@@ -730,8 +748,7 @@ cdef inline double fa_silu_d(double th, double tl) noexcept nogil:
         return ldexp(fa_mul_exp_2p128((1.0 + th) + tl, th, tl), -128)
     eh = fa_exp_neg_abs(th, tl, &el)
     d = fa_one_plus(eh, el, &dl)
-    dd = d * d
-    ddl = fma(d, d, -dd) + 2.0 * d * dl
+    dd = fa_square_dd(d, dl, &ddl)
     if th >= 0.0:                               # n = (1 + e) + t e
         m = th * eh
         ml = fma(th, eh, -m) + th * el + tl * eh
@@ -819,8 +836,7 @@ cdef inline double fa_mish_vjp(double gy, double x) noexcept nogil:
         return gy * ldexp(fa_mul_exp_2p128(1.0 + x, x, 0.0), -128)   # e^x (1 + x)
     e = exp(x)
     fa_mish_n(e, &n, &nl, &m, &ml)
-    mm = m * m
-    mml = fma(m, m, -mm) + 2.0 * m * ml
+    mm = fa_square_dd(m, ml, &mml)
     a = 1.0 + x
     c = (6.0 + 4.0 * x) + e * (4.0 + e)
     h = e * c

@@ -508,12 +508,14 @@ cdef inline double fa_mul_exp_2p128(double v, double th, double tl) noexcept nog
 
 cdef inline double fa_sum_div6(double a, double b) noexcept nogil:
     # (a + b) / 6 rounded once (hard_sigmoid, hard_swish'): s + sl = a + b
-    # exactly (two-sum), q = s / 6, r = s - 6q exactly (FMA), and
-    # q + (r + sl) / 6 is the exact quotient to ~2^-100, rounded once.
+    # exactly (two-sum) and q = s / 6; the remainder r = s - 6q is exact as
+    # (s - 4q) - 2q (4q ~ 2s/3 and 2q ~ s - 4q: both subtractions are exact
+    # by Sterbenz's lemma, no FMA needed), and q + (r + sl) / 6 is the
+    # quotient to ~2^-100, rounded once.
     cdef double s = a + b
     cdef double sl = fa_two_sum_lo(a, b, s)
     cdef double q = s / 6.0
-    return q + (fma(-q, 6.0, s) + sl) / 6.0
+    return q + (((s - 4.0 * q) - 2.0 * q) + sl) * (1.0 / 6.0)
 
 
 # ---- relu6 --------------------------------------------------------------

@@ -172,3 +172,17 @@ def test_far_negative_tail_of_x_exp_x():
             exact = np.array([_exact(ref, v) for v in x])
             assert np.all(np.abs(exact) > np.finfo(np.float64).tiny)
             np.testing.assert_allclose(got, exact, rtol=4 * 2.0 ** -52)
+
+
+def test_piecewise_linear_quotients_are_correctly_rounded():
+    """hard_sigmoid = (x + 3)/6 and hard_swish' = (2x + 3)/6 in float64 are
+    the correctly rounded quotients (Python's exact fractions as reference),
+    also right next to the kink at -3 and for tiny x."""
+    from fractions import Fraction
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.uniform(-3, 3, 10000), rng.uniform(-3, -2.999999, 2000),
+                        rng.uniform(-1e-300, 1e-300, 200)])
+    y, g = fa.hard_sigmoid(x), fa.hard_swish_backward(1.0, x)
+    for xi, yi, gi in zip(x.tolist(), y.tolist(), g.tolist()):
+        assert yi == float((Fraction(xi) + 3) / 6), xi
+        assert gi == float((2 * Fraction(xi) + 3) / 6), xi

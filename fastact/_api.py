@@ -47,9 +47,14 @@ def grad_dtype(grad_output, gy, x):
     return np.promote_types(gy.dtype, x.dtype)
 
 
-def real_param(value, name, fname):
-    """A float parameter: a real number, NaN allowed only where it means NaN."""
+def real_param(value, name, fname, none=None):
+    """A float parameter: a real number, NaN allowed only where it means NaN.
+    ``None`` is accepted where the parameter gives it a meaning (``none``)."""
+    if value is None and none is not None:
+        return none
     try:
+        if isinstance(value, (str, bytes)):       # float("0.1") would parse it
+            raise TypeError
         return float(value)
     except (TypeError, ValueError):
         raise TypeError(f"fastact.{fname}: {name} must be a real number, "
@@ -97,14 +102,35 @@ def grad_shape(gy, x, fname):
     return shape
 
 
+_SIGNATURES = {}
+
+
+def _signature(ufunc, compute):
+    """The loop to use: data inputs and output in ``compute``, parameters
+    (double in every loop, see _kernels.pyx.tp) left to NumPy."""
+    key = (ufunc, compute)
+    if key not in _SIGNATURES:
+        inputs = ufunc.types[0].split("->")[0]         # the float32 loop
+        _SIGNATURES[key] = tuple(compute if c == "f" else None for c in inputs) + (compute,)
+    return _SIGNATURES[key]
+
+
 def run(ufunc, inputs, out, compute, result, shape):
     """Call a compiled ufunc; float16 results are computed in float32 and
     rounded once into a float16 array."""
-    if out is not None:
-        ufunc(*inputs, out=out, dtype=compute)
-        return out
+    signature = _signature(ufunc, compute)
     if compute == result:
-        return ufunc(*inputs, dtype=compute)
-    out = np.empty(shape, result)
-    ufunc(*inputs, out=out, dtype=compute)
-    return out[()] if out.ndim == 0 else out
+        if out is not None:
+            ufunc(*inputs, out=out, signature=signature)
+            return out
+        return ufunc(*inputs, signature=signature)
+    # The rounding to float16 may overflow to inf or underflow, as the
+    # kernels' own rounding to float32 does; like theirs, those flags are not
+    # reported (the result is the correctly rounded value).
+    computed = ufunc(*inputs, signature=signature)
+    target = np.empty(shape, result) if out is None else out
+    with np.errstate(over="ignore", under="ignore"):
+        np.copyto(target, computed, casting="same_kind")
+    if out is None and target.ndim == 0:
+        return target[()]
+    return target

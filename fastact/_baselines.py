@@ -62,6 +62,104 @@ BASELINES = {
 }
 
 
+# ---- issue 3: the rest of the element-wise catalog -------------------------
+# Parameters for the functions that need some (the same in every library).
+KWARGS = {"prelu": {"weight": 0.25}, "threshold": {"threshold": 0.5, "value": 0.0}}
+SELU_SCALE, SELU_ALPHA = 1.0507009873554805, 1.6732632423543772
+RRELU_SLOPE = (0.125 + 1 / 3) / 2
+
+
+def _where_positive(x, negative):
+    return np.where(x > 0, x, negative)
+
+
+BASELINES.update({
+    "relu6": {
+        "numpy": _numpy(lambda x: np.clip(x, 0, 6)),
+        "torch": _torch(lambda torch, t: torch.nn.functional.relu6(t)),
+    },
+    "leaky_relu": {
+        "numpy": _numpy(lambda x: _where_positive(x, 0.01 * x)),
+        "torch": _torch(lambda torch, t: torch.nn.functional.leaky_relu(t)),
+    },
+    "prelu": {
+        "numpy": _numpy(lambda x: _where_positive(x, 0.25 * x)),
+        "torch": _torch(lambda torch, t: torch.nn.functional.prelu(
+            t, torch.tensor([0.25], dtype=t.dtype))),
+    },
+    "rrelu": {
+        "numpy": _numpy(lambda x: _where_positive(x, RRELU_SLOPE * x)),
+        "torch": _torch(lambda torch, t: torch.nn.functional.rrelu(t)),
+    },
+    "elu": {
+        "numpy": _numpy(lambda x: _where_positive(x, np.expm1(x))),
+        "torch": _torch(lambda torch, t: torch.nn.functional.elu(t)),
+    },
+    "selu": {
+        "numpy": _numpy(lambda x: SELU_SCALE * _where_positive(x, SELU_ALPHA * np.expm1(x))),
+        "torch": _torch(lambda torch, t: torch.nn.functional.selu(t)),
+    },
+    "celu": {
+        "numpy": _numpy(lambda x: np.maximum(x, 0) + np.minimum(0, np.expm1(x))),
+        "torch": _torch(lambda torch, t: torch.nn.functional.celu(t)),
+    },
+    "log_sigmoid": {
+        "numpy": _numpy(lambda x: -np.logaddexp(0, -x)),
+        "scipy": _scipy(lambda sp, x: sp.log_expit(x)),
+        "torch": _torch(lambda torch, t: torch.nn.functional.logsigmoid(t)),
+    },
+    "hard_sigmoid": {
+        "numpy": _numpy(lambda x: np.clip(x + 3, 0, 6) / 6),
+        "torch": _torch(lambda torch, t: torch.nn.functional.hardsigmoid(t)),
+    },
+    "hard_tanh": {
+        "numpy": _numpy(lambda x: np.clip(x, -1, 1)),
+        "torch": _torch(lambda torch, t: torch.nn.functional.hardtanh(t)),
+    },
+    "hard_swish": {
+        "numpy": _numpy(lambda x: x * np.clip(x + 3, 0, 6) / 6),
+        "torch": _torch(lambda torch, t: torch.nn.functional.hardswish(t)),
+    },
+    "silu": {
+        "numpy": _numpy(lambda x: x / (1 + np.exp(-x))),
+        "scipy": _scipy(lambda sp, x: x * sp.expit(x)),
+        "torch": _torch(lambda torch, t: torch.nn.functional.silu(t)),
+    },
+    "swish": {
+        "numpy": _numpy(lambda x: x / (1 + np.exp(-1.0 * x))),
+        "scipy": _scipy(lambda sp, x: x * sp.expit(1.0 * x)),
+    },
+    "mish": {
+        "numpy": _numpy(lambda x: x * np.tanh(np.logaddexp(0, x))),
+        "torch": _torch(lambda torch, t: torch.nn.functional.mish(t)),
+    },
+    "softplus": {
+        "numpy": _numpy(lambda x: np.logaddexp(0, x)),
+        "torch": _torch(lambda torch, t: torch.nn.functional.softplus(t)),
+    },
+    "softsign": {
+        "numpy": _numpy(lambda x: x / (1 + np.abs(x))),
+        "torch": _torch(lambda torch, t: torch.nn.functional.softsign(t)),
+    },
+    "hard_shrink": {
+        "numpy": _numpy(lambda x: np.where(np.abs(x) > 0.5, x, 0)),
+        "torch": _torch(lambda torch, t: torch.nn.functional.hardshrink(t)),
+    },
+    "soft_shrink": {
+        "numpy": _numpy(lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.5, 0)),
+        "torch": _torch(lambda torch, t: torch.nn.functional.softshrink(t)),
+    },
+    "tanh_shrink": {
+        "numpy": _numpy(lambda x: x - np.tanh(x)),
+        "torch": _torch(lambda torch, t: torch.nn.functional.tanhshrink(t)),
+    },
+    "threshold": {
+        "numpy": _numpy(lambda x: np.where(x > 0.5, x, 0.0)),
+        "torch": _torch(lambda torch, t: torch.nn.functional.threshold(t, 0.5, 0.0)),
+    },
+})
+
+
 def fastact_case(name):
     """A factory for fastact's own call of a case name."""
     import fastact as fa
@@ -69,7 +167,8 @@ def fastact_case(name):
     if name == "gelu_tanh":
         return lambda x: (lambda: fa.gelu(x, approximate="tanh"))
     fn = getattr(fa, name)
-    return lambda x: (lambda: fn(x))
+    kwargs = KWARGS.get(name, {})
+    return lambda x: (lambda: fn(x, **kwargs))
 
 
 CASES = tuple(BASELINES)

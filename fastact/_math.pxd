@@ -21,6 +21,7 @@ cdef extern from *:
     static const double INV_SQRT2_LO = -4.833646656726457e-17;
     static const double TWO_OVER_SQRTPI = 1.1283791670955126;
     static const double INV_SQRT_2PI = 0.3989422804014327;
+    static const double INV_SQRT_2PI_LO = -2.49232720227773e-17;
     static const double GELU_C_HI = 0.044715;  /* PyTorch's kappa, 0.044715 exactly */
     static const double GELU_C_LO = 2.1960211427085595e-18;
     static const double GELU_K2_HI = 1.5957691216057308;  /* 2 sqrt(2/pi) */
@@ -126,7 +127,7 @@ cdef extern from *:
     #define GELU_D_N (sizeof(GELU_D_C) / sizeof(double))
     #define GELU_TANH_D_N (sizeof(GELU_TANH_D_C) / sizeof(double))
     """
-    const double INV_SQRT2_HI, INV_SQRT2_LO, TWO_OVER_SQRTPI, INV_SQRT_2PI
+    const double INV_SQRT2_HI, INV_SQRT2_LO, TWO_OVER_SQRTPI, INV_SQRT_2PI, INV_SQRT_2PI_LO
     const double GELU_C_HI, GELU_C_LO, GELU_K2_HI, GELU_K2_LO
     const double LN2_HI, LN2_LO
     const double GELU_D_X0_HI, GELU_D_X0_LO, GELU_TANH_D_X0_HI, GELU_TANH_D_X0_LO
@@ -149,6 +150,31 @@ cdef inline double fa_series_at_zero(double x, double x0_hi, double x0_lo,
     for k in range(n - 2, -1, -1):
         p = p * d + c[k]
     return p * d
+
+
+# ---- carrying a rounding error ------------------------------------------
+# A value v + vl with |vl| <= ulp(v) carries what one rounding lost; dividing
+# two such values once (fa_div_dd) rounds the result about once, where the
+# plain formula rounds at every step.
+
+cdef inline double fa_div_dd(double p, double pl, double d, double dl) noexcept nogil:
+    # (p + pl) / (d + dl) for corrections |pl| << |p|, |dl| << |d|, rounded
+    # about once: q = p / d, the remainder p - q d is exact (FMA), and
+    # (p + pl) / (d + dl) = q + (p - q d + pl - q dl) / (d + dl).
+    cdef double q = p / d
+    return q + ((fma(-q, d, p) + pl) - q * dl) / d
+
+cdef inline double fa_one_plus(double e, double el, double* dl) noexcept nogil:
+    # 1 + (e + el) = d + dl exactly (Fast2Sum: 1 >= e); returns d
+    cdef double d = 1.0 + e
+    dl[0] = (e - (d - 1.0)) + el
+    return d
+
+cdef inline double fa_square_dd(double d, double dl, double* ddl) noexcept nogil:
+    # (d + dl)^2 = dd + ddl to ~2^-100 (d^2 exact by FMA); returns dd
+    cdef double dd = d * d
+    ddl[0] = fma(d, d, -dd) + 2.0 * d * dl
+    return dd
 
 
 # ---- relu ---------------------------------------------------------------
@@ -185,10 +211,12 @@ cdef inline float fa_sigmoid_f32(float x) noexcept nogil:
 cdef inline double fa_sigmoid_vjp(double gy, double x) noexcept nogil:
     # sigma' = e / (1 + e)^2 with e = fa_exp(-|x|): symmetric, no cancellation,
     # so the tails (sigma'(80) = 1.8e-35) keep full precision where
-    # sigma * (1 - sigma) gives 0.
+    # sigma * (1 - sigma) gives 0. (1 + e)^2 carried exactly, one division.
     cdef double e = fa_exp(-fabs(x))
-    cdef double d = 1.0 + e
-    return gy * (e / (d * d))
+    cdef double dl, ddl
+    cdef double d = fa_one_plus(e, 0.0, &dl)
+    cdef double dd = fa_square_dd(d, dl, &ddl)
+    return gy * fa_div_dd(e, 0.0, dd, ddl)
 
 cdef inline double fa_sigmoid_vjp_y(double gy, double y) noexcept nogil:
     return gy * (y * (1.0 - y))
@@ -206,11 +234,12 @@ cdef inline double fa_tanh_vjp(double gy, double x) noexcept nogil:
     # tanh' = sech^2 = 4e / (1 + e)^2 with e = fa_exp(-2|x|): no cancellation,
     # unlike 1 - tanh^2. Past |x| = 350, e would be subnormal while the
     # result is still normal, so use e1 = fa_exp(-|x|): sech = 2e1 / (1 + e1^2).
-    cdef double a = fabs(x), e, d, s
+    cdef double a = fabs(x), e, d, s, dl, dd, ddl
     if a < 350.0:
         e = fa_exp(-2.0 * a)
-        d = 1.0 + e
-        return gy * ((4.0 * e) / (d * d))
+        d = fa_one_plus(e, 0.0, &dl)
+        dd = fa_square_dd(d, dl, &ddl)
+        return gy * fa_div_dd(4.0 * e, 0.0, dd, ddl)
     e = fa_exp(-a)
     s = 2.0 * e
     return gy * (s * s)
@@ -237,9 +266,12 @@ cdef inline double fa_gelu_tail_phi_2p128(double x) noexcept nogil:
     # are still normal. x^2 = h + l exactly (FMA); -h/2 + 128 LN2_HI is
     # exact (both on the 2^-43 grid), so the scaling costs no rounding:
     # fa_exp(-(h + l)/2) 2^128 = fa_exp(-h/2 + 128 LN2_HI) (1 - l/2 + 128 LN2_LO).
+    # With a = 128 LN2_LO - l/2 ~ 2.4e-8, e^a = 1 + a + a^2/2: the square
+    # (3e-16) is not negligible (it cost gelu 1.3 ULP at x = -37.6).
     cdef double h = x * x
     cdef double l = fma(x, x, -h)
-    return (fa_exp(-0.5 * h + 128.0 * LN2_HI) * (1.0 - 0.5 * l + 128.0 * LN2_LO)
+    cdef double a = 128.0 * LN2_LO - 0.5 * l
+    return (fa_exp(-0.5 * h + 128.0 * LN2_HI) * (1.0 + a * (1.0 + 0.5 * a))
             * INV_SQRT_2PI)
 
 cdef inline double fa_mills_series(double x) noexcept nogil:
@@ -269,7 +301,10 @@ cdef inline double fa_gelu_vjp(double gy, double x) noexcept nogil:
     # x^2 = h + l exact (FMA), fa_exp(-(h + l)/2) = fa_exp(-h/2) * (1 - l/2).
     # Below -36: gelu' = phi(x) (x - S/x), scaled by 2^128 as in fa_gelu.
     # Near its zero at -0.7518: a Taylor series (see fa_series_at_zero).
-    cdef double h, l, phi
+    # Elsewhere the two terms still cancel up to 2:1 (x = -1.6), so x phi(x)
+    # is carried as p * INV_SQRT_2PI + corr (x e^(-h/2) = p + pl exact, the
+    # constant in hi + lo) and added to Phi inside one FMA: 4.3 ULP -> 2.
+    cdef double h, l, e, p
     if x > 40.0:
         return gy
     if x < -36.0:
@@ -280,8 +315,10 @@ cdef inline double fa_gelu_vjp(double gy, double x) noexcept nogil:
         return gy * fa_series_at_zero(x, GELU_D_X0_HI, GELU_D_X0_LO, GELU_D_C, GELU_D_N)
     h = x * x
     l = fma(x, x, -h)
-    phi = fa_exp(-0.5 * h) * (1.0 - 0.5 * l) * INV_SQRT_2PI
-    return gy * (0.5 * fa_erfc_neg_x_sqrt1_2(x) + x * phi)
+    e = fa_exp(-0.5 * h)
+    p = x * e
+    return gy * fma(p, INV_SQRT_2PI, 0.5 * fa_erfc_neg_x_sqrt1_2(x) + (
+        fma(x, e, -p) * INV_SQRT_2PI + p * (INV_SQRT_2PI_LO - 0.5 * l * INV_SQRT_2PI)))
 
 
 cdef inline double fa_erfc_f32acc(double z) noexcept nogil:
@@ -409,3 +446,595 @@ cdef inline double fa_gelu_tanh_vjp(double gy, double x) noexcept nogil:
     g = g if fabs(x) <= 30.0 else (1.0 if x > 0.0 else 0.0)
     g = g if x == x else x
     return gy * g
+
+
+# =========================================================================
+# Issue 3: the rest of the element-wise catalog (API.md section 1).
+# Kinks and defaults follow PyTorch 2.13 unless a comment says otherwise;
+# NaN in gives NaN out everywhere (PyTorch's backward of the piecewise
+# functions returns the gradient or 0 for NaN).
+# =========================================================================
+
+from libc.math cimport expm1, log1p, copysign, tanh
+from libc.float cimport DBL_MAX
+
+cdef extern from *:
+    """
+    /* SELU's constants (API.md; Klambauer et al. 2017) as hi + lo, ~106 bits. */
+    static const double SELU_SCALE_HI = 1.0507009873554805;
+    static const double SELU_SCALE_LO = 3.9874847667154144e-17;
+    static const double SELU_SA_HI = 1.7580993408473768;   /* scale * alpha */
+    static const double SELU_SA_LO = 1.41535193800845e-17;
+    /* silu_d: zero x0 = -1.278464542761073795109359, degree 30, |x - x0| <= 0.75 */
+    static const double SILU_D_X0_HI = -1.2784645427610737;
+    static const double SILU_D_X0_LO = -1.0946994183093437e-16;
+    static const double SILU_D_C[30] = {
+        0.2178117057198001,
+        0.1466487969969469,
+        0.018874814223782312,
+        -0.015222655223188032,
+        -0.006606589138356696,
+        0.000126627410081122,
+        0.0007985218818397998,
+        0.00018570724361186496,
+        -4.090534237428612e-05,
+        -2.9733542213263917e-05,
+        -2.942631888842464e-06,
+        2.346029682463866e-06,
+        8.599695028268575e-07,
+        -3.051244750055421e-08,
+        -9.266646309267441e-08,
+        -1.8877622907727957e-08,
+        4.619379769031606e-09,
+        2.9177603026903803e-09,
+        2.3648315053103244e-10,
+        -2.251366201881081e-10,
+        -7.50344609385287e-11,
+        3.998547874723996e-12,
+        8.04274075537398e-12,
+        1.4842855116792256e-12,
+        -4.1428341124873365e-13,
+        -2.3496573817834053e-13,
+        -1.5376365106809265e-14,
+        1.8397842645887054e-14,
+        5.662235988802348e-15,
+        -4.0908332256286805e-16,
+    };
+    /* mish_d: zero x0 = -1.192431214515495212137588, degree 34, |x - x0| <= 0.75 */
+    static const double MISH_D_X0_HI = -1.1924312145154952;
+    static const double MISH_D_X0_LO = -4.8484829848031044e-17;
+    static const double MISH_D_C[34] = {
+        0.2669479140495345,
+        0.20473126408010586,
+        0.04190782104360987,
+        -0.020271822716684245,
+        -0.01582112656173338,
+        -0.0033606849270232685,
+        0.0010924055409445854,
+        0.0009898181021289196,
+        0.00025412936386191073,
+        -4.1961496031696126e-05,
+        -5.582891567360688e-05,
+        -1.72992708103044e-05,
+        9.427361327376651e-07,
+        2.9088199364912223e-06,
+        1.071676702702074e-06,
+        2.6879417855557728e-08,
+        -1.4117255919499382e-07,
+        -6.174424363104907e-08,
+        -5.460186173028381e-09,
+        6.3895954615089855e-09,
+        3.3604012383661332e-09,
+        4.817646300218697e-10,
+        -2.6751871594311224e-10,
+        -1.7442209713382678e-10,
+        -3.3904729895707114e-11,
+        1.0101727316036154e-11,
+        8.681382594457511e-12,
+        2.124385967466607e-12,
+        -3.20344479568135e-13,
+        -4.153673469447499e-13,
+        -1.2348725029307754e-13,
+        6.337359322280651e-15,
+        1.9103418630556258e-14,
+        6.79383226720695e-15,
+    };
+    /* tanh_shrink: (x - tanh x)/x^3 = sum_k c_k x^(2k) for |x| < 1, max error 4.01e-19 (tools/tanh_shrink_poly.py); c_0 as hi + lo */
+    static const double TANH_SHRINK_C0_HI = 0.3333333333333333;
+    static const double TANH_SHRINK_C0_LO = 1.810087504810639e-17;
+    static const double TANH_SHRINK_C[16] = {   /* c_1, c_2, ... */
+        -0.1333333333333331,
+        0.053968253968231523,
+        -0.021869488535296695,
+        0.008863235512566054,
+        -0.003592127823422879,
+        0.0014558326516768139,
+        -0.0005900175685254319,
+        0.0002390884367049363,
+        -9.67910218266933e-05,
+        3.8991741215043214e-05,
+        -1.541627724102249e-05,
+        5.777484136865915e-06,
+        -1.9216974143833895e-06,
+        5.122767150793262e-07,
+        -9.364144622965759e-08,
+        8.538161901212156e-09,
+    };
+    #define SILU_D_N (sizeof(SILU_D_C) / sizeof(double))
+    #define MISH_D_N (sizeof(MISH_D_C) / sizeof(double))
+    #define TANH_SHRINK_N (sizeof(TANH_SHRINK_C) / sizeof(double))
+    """
+    const double SELU_SCALE_HI, SELU_SCALE_LO, SELU_SA_HI, SELU_SA_LO
+    const double SILU_D_X0_HI, SILU_D_X0_LO, MISH_D_X0_HI, MISH_D_X0_LO
+    const double SILU_D_C[], MISH_D_C[], TANH_SHRINK_C[]
+    const double TANH_SHRINK_C0_HI, TANH_SHRINK_C0_LO
+    const int SILU_D_N, MISH_D_N, TANH_SHRINK_N
+
+
+# ---- helpers ------------------------------------------------------------
+
+cdef inline double fa_mul_lo(double b, double x, double p) noexcept nogil:
+    # The rounding error of p = b * x, exact (FMA); 0 where p is not finite
+    # (fma(b, x, -inf) would be NaN). Carrying t = beta x as p + lo keeps
+    # sigmoid(t), e^t accurate where |t| is large: their relative error is
+    # |t| times that of t (t = -700 would turn 1 ULP into 700).
+    return fma(b, x, -p) if fabs(p) <= DBL_MAX else 0.0
+
+cdef inline double fa_exp_lo(double th, double tl) noexcept nogil:
+    # e^(th + tl) = e^th (1 + tl) for |tl| <= ulp(th) (tl^2 < 2^-100).
+    cdef double e = fa_exp(th)
+    return fma(e, tl, e)
+
+cdef inline double fa_mul_exp_2p128(double v, double th, double tl) noexcept nogil:
+    # v e^(th + tl) 2^128 for -833 < th < -700, rounded about once: there e^th
+    # is subnormal (or nearly) while v e^t -- silu, swish, mish, their
+    # derivatives and softplus in the far negative tail -- is still normal.
+    # th + 128 LN2_HI is exact (both on the 2^-43 grid); the rest,
+    # a = tl + 128 LN2_LO ~ 2.4e-8, enters as e^a = 1 + k, k = a + a^2/2
+    # (a^2/2 ~ 3e-16 is not negligible), and v e (1 + k) = p + (pl + p k)
+    # with v e = p + pl exact (FMA). The caller scales back by ldexp(.., -128).
+    cdef double a = tl + 128.0 * LN2_LO
+    cdef double e = fa_exp(th + 128.0 * LN2_HI)
+    cdef double p = v * e
+    return p + (fma(v, e, -p) + p * (a * (1.0 + 0.5 * a)))
+
+cdef inline double fa_sum_div6(double a, double b) noexcept nogil:
+    # (a + b) / 6 rounded once (hard_sigmoid, hard_swish'): s + sl = a + b
+    # exactly (two-sum) and q = s / 6; the remainder r = s - 6q is exact as
+    # (s - 4q) - 2q (4q ~ 2s/3 and 2q ~ s - 4q: both subtractions are exact
+    # by Sterbenz's lemma, no FMA needed), and q + (r + sl) / 6 is the
+    # quotient to ~2^-100, rounded once.
+    cdef double s = a + b
+    cdef double sl = fa_two_sum_lo(a, b, s)
+    cdef double q = s / 6.0
+    return q + (((s - 4.0 * q) - 2.0 * q) + sl) * (1.0 / 6.0)
+
+
+# ---- relu6 --------------------------------------------------------------
+
+cdef inline double fa_relu6(double x) noexcept nogil:
+    # relu6(-0.0) = +0.0, as relu (PyTorch's clamp gives -0.0).
+    if x >= 6.0:
+        return 6.0
+    return x if not (x <= 0.0) else 0.0
+
+cdef inline double fa_relu6_vjp(double gy, double x) noexcept nogil:
+    # PyTorch (hardtanh's backward): 0 at both kinks, x = 0 and x = 6.
+    if 0.0 < x < 6.0:
+        return gy
+    return x if x != x else 0.0
+
+
+# ---- leaky_relu (also prelu's and rrelu's kernel) ------------------------
+
+cdef inline double fa_leaky_relu(double x, double slope) noexcept nogil:
+    return x if x > 0.0 else x * slope
+
+cdef inline double fa_leaky_relu_vjp(double gy, double x, double slope) noexcept nogil:
+    # PyTorch: the slope at the kink x = 0.
+    if x > 0.0:
+        return gy
+    return x if x != x else gy * slope
+
+cdef inline double fa_leaky_relu_vjp_y(double gy, double y, double slope) noexcept nogil:
+    return fa_leaky_relu_vjp(gy, y, slope)    # y > 0 exactly where x > 0 (slope >= 0)
+
+cdef inline double fa_leaky_relu_vjp_param(double gy, double x, double slope) noexcept nogil:
+    # d/dslope: x where x <= 0 (prelu's weight gradient, PyTorch's kink).
+    return gy * (0.0 if x > 0.0 else x)
+
+
+# ---- elu, selu, celu ----------------------------------------------------
+# PyTorch takes the x <= 0 branch at the kink: elu'(0) = alpha,
+# selu'(0) = scale * alpha, celu'(0) = 1.
+
+cdef inline double fa_elu(double x, double alpha) noexcept nogil:
+    return x if x > 0.0 else alpha * expm1(x)
+
+cdef inline double fa_elu_vjp(double gy, double x, double alpha) noexcept nogil:
+    return gy if x > 0.0 else gy * (alpha * fa_exp(x))
+
+cdef inline double fa_elu_vjp_y(double gy, double y, double alpha) noexcept nogil:
+    # alpha e^x = y + alpha for x <= 0; y > 0 exactly where x > 0 (alpha > 0)
+    return gy if y > 0.0 else gy * (y + alpha)
+
+cdef inline double fa_mul_sa(double v) noexcept nogil:
+    # scale * alpha * v, the constant in hi + lo: rounded once
+    return fma(SELU_SA_HI, v, SELU_SA_LO * v)
+
+cdef inline double fa_selu(double x) noexcept nogil:
+    # scale * x with scale in hi + lo: rounded once.
+    if x > 0.0:
+        return fma(SELU_SCALE_HI, x, SELU_SCALE_LO * x)
+    return fa_mul_sa(expm1(x))
+
+cdef inline double fa_selu_vjp(double gy, double x) noexcept nogil:
+    if x > 0.0:
+        return gy * SELU_SCALE_HI
+    return gy * fa_mul_sa(fa_exp(x))
+
+cdef inline double fa_selu_vjp_y(double gy, double y) noexcept nogil:
+    if y > 0.0:
+        return gy * SELU_SCALE_HI
+    return gy * (y + SELU_SA_HI)
+
+cdef inline double fa_celu(double x, double alpha) noexcept nogil:
+    # = max(0, x) + min(0, alpha expm1(x / alpha)) for every alpha != 0
+    return x if x > 0.0 else alpha * expm1(x / alpha)
+
+cdef inline double fa_celu_vjp(double gy, double x, double alpha) noexcept nogil:
+    # e^(x/alpha) with x/alpha = q + ql (exact remainder by FMA): e^q has the
+    # relative error |q| times that of q, 500 ULP at x/alpha = -660.
+    cdef double q
+    if x > 0.0:
+        return gy
+    q = x / alpha
+    return gy * fa_exp_lo(q, fma(-q, alpha, x) / alpha if fabs(q) <= DBL_MAX else 0.0)
+
+cdef inline double fa_celu_vjp_y(double gy, double y, double alpha) noexcept nogil:
+    # e^(x/alpha) = y/alpha + 1 for x <= 0 (alpha > 0)
+    return gy if y > 0.0 else gy * (y / alpha + 1.0)
+
+
+# ---- softplus, log_sigmoid ------------------------------------------------
+
+cdef inline double fa_exp_neg_abs(double th, double tl, double* el) noexcept nogil:
+    # e^-|t| = eh + el for t = th + tl (el = -+eh tl, first order); returns eh
+    cdef double eh = fa_exp(-fabs(th))
+    el[0] = -eh * tl if th >= 0.0 else eh * tl
+    return eh
+
+cdef inline double fa_softplus(double x, double beta, double threshold) noexcept nogil:
+    # log1p(e^t) / beta with t = beta x = th + tl and e = e^-|t| = eh + el:
+    #   t > 0: x + log1p(e) / beta (the large term is x itself, not t / beta)
+    #   t <= 0: log1p(e) / beta
+    # with log1p(eh + el) = log1p(eh) + el / (1 + eh) and one division.
+    # threshold = inf (the default None): exact everywhere; otherwise x where
+    # t > threshold, as PyTorch.
+    cdef double th = beta * x
+    cdef double tl = fa_mul_lo(beta, x, th)
+    cdef double eh, el, r
+    if th > threshold:
+        return x
+    if th < -700.0:
+        # log1p(e) = e here; e^t / beta may be normal while e^t is not
+        if th < -833.0:
+            return 0.0 / beta
+        return ldexp(fa_mul_exp_2p128(1.0, th, tl) / beta, -128)
+    eh = fa_exp_neg_abs(th, tl, &el)
+    r = fa_div_dd(log1p(eh), el / (1.0 + eh), beta, 0.0)
+    return x + r if th > 0.0 else r
+
+cdef inline double fa_softplus_vjp(double gy, double x, double beta, double threshold) noexcept nogil:
+    # sigmoid(t) = 1 / (1 + e) for t >= 0, e / (1 + e) for t < 0, with
+    # e = e^-|t| and 1 + e carried exactly: neither tail cancels, one division.
+    cdef double th = beta * x
+    cdef double tl = fa_mul_lo(beta, x, th)
+    cdef double eh, el, d, dl
+    if th > threshold:
+        return gy
+    eh = fa_exp_neg_abs(th, tl, &el)
+    d = fa_one_plus(eh, el, &dl)
+    if th >= 0.0:
+        return gy * fa_div_dd(1.0, 0.0, d, dl)
+    return gy * fa_div_dd(eh, el, d, dl)
+
+cdef inline double fa_log_sigmoid(double x) noexcept nogil:
+    return -fa_softplus(-x, 1.0, INFINITY)
+
+cdef inline double fa_log_sigmoid_vjp(double gy, double x) noexcept nogil:
+    return fa_softplus_vjp(gy, -x, 1.0, INFINITY)      # sigmoid(-x)
+
+
+# ---- hard_sigmoid, hard_tanh, hard_swish ----------------------------------
+
+cdef inline double fa_hard_sigmoid(double x) noexcept nogil:
+    if x <= -3.0:
+        return 0.0
+    if x >= 3.0:
+        return 1.0
+    return fa_sum_div6(x, 3.0)              # NaN passes through
+
+cdef inline double fa_hard_sigmoid_vjp(double gy, double x) noexcept nogil:
+    # PyTorch: 0 at the kinks x = -3 and x = 3. gy / 6, not gy * (1/6):
+    # one rounding.
+    if -3.0 < x < 3.0:
+        return gy / 6.0
+    return x if x != x else 0.0
+
+cdef inline double fa_hard_tanh(double x, double min_val, double max_val) noexcept nogil:
+    if x < min_val:
+        return min_val
+    if x > max_val:
+        return max_val
+    return x
+
+cdef inline double fa_hard_tanh_vjp(double gy, double x, double min_val, double max_val) noexcept nogil:
+    # PyTorch: 0 at the kinks x = min_val and x = max_val.
+    if min_val < x < max_val:
+        return gy
+    return x if x != x else 0.0
+
+cdef inline double fa_hard_tanh_vjp_y(double gy, double y, double min_val, double max_val) noexcept nogil:
+    return fa_hard_tanh_vjp(gy, y, min_val, max_val)   # min < y < max iff min < x < max
+
+cdef inline double fa_hard_swish(double x) noexcept nogil:
+    # x * hard_sigmoid(x): two roundings. hard_swish(-inf) = 0 (PyTorch: NaN).
+    if x <= -3.0:
+        return 0.0
+    if x >= 3.0:
+        return x
+    return x * fa_sum_div6(x, 3.0)
+
+cdef inline double fa_hard_swish_vjp(double gy, double x) noexcept nogil:
+    # (2x + 3) / 6 between the kinks, rounded once; PyTorch's choice at the
+    # kinks: 0 at x = -3, 1 at x = 3.
+    if x <= -3.0:
+        return 0.0
+    if x >= 3.0:
+        return gy
+    return gy * fa_sum_div6(2.0 * x, 3.0)
+
+
+# ---- silu, swish ----------------------------------------------------------
+
+cdef inline double fa_x_sigmoid(double x, double th, double tl) noexcept nogil:
+    # x sigmoid(t), t = th + tl, from e = e^-|t| = eh + el (el = -+eh tl):
+    #   t >= 0: x / (1 + e);  t < 0: x e / (1 + e)
+    # with 1 + e = d + dl exact (Fast2Sum, e <= 1) and x e = p + pl exact
+    # (FMA), divided once (fa_div_dd): one rounding besides exp's, where the
+    # plain formula has four. Past t = 40 the result is x (e < 2^-57; and
+    # inf / inf stays away); below t = -700, 1 + e = 1 and e is scaled
+    # (fa_mul_exp_2p128); below -833 the result is 0 with the sign of x (exact
+    # for silu; for swish unless |beta| < 1e-50).
+    cdef double eh, el, d, dl, p
+    if th > 40.0:
+        return x
+    if th < -700.0:
+        if th < -833.0:
+            return copysign(0.0, x)
+        return ldexp(fa_mul_exp_2p128(x, th, tl), -128)
+    eh = fa_exp_neg_abs(th, tl, &el)
+    d = fa_one_plus(eh, el, &dl)
+    if th >= 0.0:
+        return fa_div_dd(x, 0.0, d, dl)
+    p = x * eh
+    return fa_div_dd(p, fma(x, eh, -p) + x * el, d, dl)
+
+cdef inline double fa_silu_d(double th, double tl) noexcept nogil:
+    # silu'(t) = sigmoid(t) (1 + t (1 - sigmoid(t))), t = th + tl, from
+    # e = e^-|t| = eh + el and 1 + e = d + dl:
+    #   t >= 0: (1 + e + t e) / (1 + e)^2
+    #   t <  0: e (1 + t + e) / (1 + e)^2
+    # numerator and (1 + e)^2 carried exactly to ~2^-100 (two-sum, FMA) and
+    # divided once. 1 + t + e cancels at the zero t0 = -1.2785: a Taylor
+    # series there (fa_series_at_zero, tools/derivative_zero_series.py).
+    # Past t = 45, silu' = 1 + (t - 1) e^-t rounds to 1 (and t e would be
+    # inf * 0 at t = inf); below t = -700 it is e^t (1 + t), scaled.
+    cdef double eh, el, d, dl, dd, ddl, m, ml, n, nl, p
+    if th > 45.0:
+        return 1.0
+    if th < 0.0 and fabs(th - SILU_D_X0_HI) <= ZERO_SERIES_RADIUS:
+        return fa_series_at_zero(th, SILU_D_X0_HI, SILU_D_X0_LO - tl, SILU_D_C, SILU_D_N)
+    if th < -700.0:
+        if th < -833.0:
+            return -0.0
+        return ldexp(fa_mul_exp_2p128((1.0 + th) + tl, th, tl), -128)
+    eh = fa_exp_neg_abs(th, tl, &el)
+    d = fa_one_plus(eh, el, &dl)
+    dd = fa_square_dd(d, dl, &ddl)
+    if th >= 0.0:                               # n = (1 + e) + t e
+        m = th * eh
+        ml = fma(th, eh, -m) + th * el + tl * eh
+        n = d + m
+        return fa_div_dd(n, fa_two_sum_lo(d, m, n) + dl + ml, dd, ddl)
+    m = 1.0 + th                                # n = (1 + t) + e
+    ml = fa_two_sum_lo(1.0, th, m) + tl
+    n = m + eh
+    nl = fa_two_sum_lo(m, eh, n) + ml + el
+    p = eh * n
+    return fa_div_dd(p, fma(eh, n, -p) + eh * nl + el * n, dd, ddl)
+
+cdef inline double fa_silu(double x) noexcept nogil:
+    return fa_x_sigmoid(x, x, 0.0)
+
+cdef inline double fa_silu_vjp(double gy, double x) noexcept nogil:
+    return gy * fa_silu_d(x, 0.0)
+
+cdef inline double fa_swish(double x, double beta) noexcept nogil:
+    # x sigmoid(beta x) with beta x carried as th + tl. beta = 0: x / 2.
+    cdef double th = beta * x
+    if beta == 0.0:
+        return 0.5 * x
+    return fa_x_sigmoid(x, th, fa_mul_lo(beta, x, th))
+
+cdef inline double fa_swish_vjp(double gy, double x, double beta) noexcept nogil:
+    # d/dx x sigmoid(beta x) = sigmoid(t) + t sigmoid'(t) = silu'(t), t = beta x
+    cdef double th = beta * x
+    if beta == 0.0:
+        return gy * (0.5 if x == x else x)
+    return gy * fa_silu_d(th, fa_mul_lo(beta, x, th))
+
+
+# ---- mish -----------------------------------------------------------------
+# tanh(softplus(x)) = n / (n + 2) with e = e^x, n = e (e + 2) (DESIGN.md):
+# one exp, and no cancellation for x <= 0 where tanh(softplus(x)) ~ e.
+
+cdef inline void fa_mish_n(double e, double* n, double* nl, double* m,
+                           double* ml) noexcept nogil:
+    # n + nl = e (e + 2) and m + ml = n + 2, exact to ~2^-100 (two-sum, FMA)
+    cdef double s = e + 2.0
+    n[0] = e * s
+    nl[0] = fma(e, s, -n[0]) + e * fa_two_sum_lo(e, 2.0, s)
+    m[0] = n[0] + 2.0
+    ml[0] = fa_two_sum_lo(n[0], 2.0, m[0]) + nl[0]
+
+cdef inline double fa_mish(double x) noexcept nogil:
+    # x n / (n + 2) with n and n + 2 carried exactly, divided once: one
+    # rounding besides exp's. Past x = 20, tanh(softplus(x)) = 1 - 2e^-2x
+    # rounds to 1 and mish = x; below -700, mish = x e^x (scaled), and -0.0
+    # below -833 (mish(-inf) = 0; PyTorch: NaN).
+    cdef double n, nl, m, ml, p
+    if x > 20.0:
+        return x
+    if x < -700.0:
+        if x < -833.0:
+            return -0.0
+        return ldexp(fa_mul_exp_2p128(x, x, 0.0), -128)
+    fa_mish_n(fa_exp(x), &n, &nl, &m, &ml)
+    p = x * n
+    return fa_div_dd(p, fma(x, n, -p) + x * nl, m, ml)
+
+cdef inline double fa_mish_vjp(double gy, double x) noexcept nogil:
+    # mish' = tanh(sp) + x sech^2(sp) sigmoid(x), sp = softplus(x). With
+    # e = e^x, n = e (e + 2), m = n + 2: tanh(sp) = n/m and sech^2(sp) sigmoid(x)
+    # = 4e(1+e)/m^2, so mish' = e B / m^2 with B = m(e + 2) + 4x(1 + e)
+    # = 4(1 + x) + e (6 + 4x + e (4 + e)): in this form the terms of B have
+    # one sign except near the zero x0 = -1.1924 (a Taylor series there),
+    # where tanh(sp) + x (...) cancels 3:1 as far out as x = -2.
+    # For x > 1, with u = e^-x and D = 1 + 2u + 2u^2 (nothing overflows):
+    # mish' = 1 + u^2 (4x(1 + u) - 2D) / D^2, a correction below 0.05;
+    # 1 to double precision past x = 30.
+    cdef double e, n, nl, m, ml, mm, mml, a, c, h, b, bl, p, u, d
+    if x > 1.0:
+        if x > 30.0:
+            return gy
+        u = fa_exp(-x)
+        d = fma(2.0 * u, 1.0 + u, 1.0)
+        return gy * (1.0 + (u * u) * ((4.0 * x * (1.0 + u) - 2.0 * d) / (d * d)))
+    if fabs(x - MISH_D_X0_HI) <= ZERO_SERIES_RADIUS:
+        return gy * fa_series_at_zero(x, MISH_D_X0_HI, MISH_D_X0_LO, MISH_D_C, MISH_D_N)
+    if x < -700.0:
+        if x < -833.0:
+            return gy * 0.0
+        return gy * ldexp(fa_mul_exp_2p128(1.0 + x, x, 0.0), -128)   # e^x (1 + x)
+    e = fa_exp(x)
+    fa_mish_n(e, &n, &nl, &m, &ml)
+    mm = fa_square_dd(m, ml, &mml)
+    a = 1.0 + x
+    c = (6.0 + 4.0 * x) + e * (4.0 + e)
+    h = e * c
+    b = 4.0 * a + h
+    bl = fa_two_sum_lo(4.0 * a, h, b) + fma(e, c, -h) + 4.0 * fa_two_sum_lo(1.0, x, a)
+    p = e * b
+    return gy * fa_div_dd(p, fma(e, b, -p) + e * bl, mm, mml)
+
+
+# ---- softsign ---------------------------------------------------------------
+
+cdef inline double fa_softsign(double x) noexcept nogil:
+    # x / (1 + |x|) with 1 + |x| = d + dl exact (two-sum):
+    # x / (d + dl) = q (1 - dl/d), q = x / d: rounded about once.
+    # softsign(+-inf) = +-1 (PyTorch: NaN).
+    cdef double a = fabs(x), d, q
+    if a == INFINITY:
+        return copysign(1.0, x)
+    d = 1.0 + a
+    q = x / d
+    return copysign(q - q * (fa_two_sum_lo(1.0, a, d) / d), x)     # keeps -0.0
+
+cdef inline double fa_softsign_vjp(double gy, double x) noexcept nogil:
+    # 1 / (1 + |x|)^2 with 1 + |x| = d + dl and d^2 = p + pl exact:
+    # 1 / (d + dl)^2 = (1/p) (1 - pl/p - 2 dl/d) to first order. Past
+    # |x| = 1e100 it is 1/x^2 (and d^2 would overflow past 1e154).
+    cdef double a = fabs(x), d, p, r
+    if a > 1e100:
+        r = 1.0 / a
+        return gy * (r * r)
+    d = 1.0 + a
+    p = d * d
+    r = 1.0 / p
+    return gy * (r - r * (fma(d, d, -p) / p + 2.0 * (fa_two_sum_lo(1.0, a, d) / d)))
+
+
+# ---- hard_shrink, soft_shrink, tanh_shrink, threshold ------------------------
+# PyTorch: 0 at the kinks |x| = lambd and x = threshold.
+
+cdef inline double fa_hard_shrink(double x, double lambd) noexcept nogil:
+    return 0.0 if -lambd <= x <= lambd else x
+
+cdef inline double fa_hard_shrink_vjp(double gy, double x, double lambd) noexcept nogil:
+    if -lambd <= x <= lambd:
+        return 0.0
+    return x if x != x else gy
+
+cdef inline double fa_soft_shrink(double x, double lambd) noexcept nogil:
+    if x > lambd:
+        return x - lambd
+    if x < -lambd:
+        return x + lambd
+    return x if x != x else 0.0
+
+cdef inline double fa_soft_shrink_vjp(double gy, double x, double lambd) noexcept nogil:
+    return fa_hard_shrink_vjp(gy, x, lambd)
+
+cdef inline double fa_x_tanh_x_small(double x, double* x3, double* r) noexcept nogil:
+    # For |x| < 1: x - tanh x = x^3 g(x^2), g a polynomial fitted by
+    # tools/tanh_shrink_poly.py, returned as x3 * C0_HI + r (x^3 = h + l and
+    # g = C0_HI + C0_LO + u q carried apart, so that the result rounds about
+    # once: the plain x - tanh x cancels to nothing, x^3 = x*x*x alone costs
+    # two roundings). Returns x3 = x^3 rounded.
+    cdef double u = x * x
+    cdef double ul = fma(x, x, -u)
+    cdef double h = x * u
+    cdef double l = fma(x, u, -h) + x * ul
+    cdef double q = TANH_SHRINK_C[TANH_SHRINK_N - 1]
+    cdef int k
+    for k in range(TANH_SHRINK_N - 2, -1, -1):
+        q = q * u + TANH_SHRINK_C[k]
+    x3[0] = h
+    r[0] = h * (u * q + TANH_SHRINK_C0_LO) + l * TANH_SHRINK_C0_HI
+    return fma(h, TANH_SHRINK_C0_HI, r[0])
+
+cdef inline double fa_tanh_shrink(double x) noexcept nogil:
+    # |x| < 1: the series above. |x| >= 1: with e = e^-2|x|,
+    # x - tanh x = sign(x) ((|x| - 1) + 2e / (1 + e)), two terms >= 0.
+    cdef double a = fabs(x), e, h, r
+    if a < 1.0:
+        return copysign(fa_x_tanh_x_small(x, &h, &r), x)           # keeps -0.0
+    e = fa_exp(-2.0 * a)
+    return copysign((a - 1.0) + 2.0 * e / (1.0 + e), x)
+
+cdef inline double fa_tanh_shrink_vjp(double gy, double x) noexcept nogil:
+    # 1 - tanh' = tanh^2. For |x| < 1, tanh x = x - s with s = x - tanh x
+    # from the series, t = th + tl (two-sum) and t^2 = th^2 + 2 th tl with th^2
+    # exact (FMA): about one rounding, where squaring libm's tanh (up to 2
+    # ULP) would double its error. For |x| >= 1, 1 - sech^2 (sech^2 <= 0.42,
+    # from e^-2|x| as tanh_backward).
+    cdef double a = fabs(x), s, h, r, th, tl, p
+    if a < 1.0:
+        s = fa_x_tanh_x_small(x, &h, &r)
+        th = x - s
+        tl = fa_two_sum_lo(x, -s, th) - (fma(h, TANH_SHRINK_C0_HI, -s) + r)
+        p = th * th
+        return gy * (p + (fma(th, th, -p) + 2.0 * th * tl))
+    return gy * (1.0 - fa_tanh_vjp(1.0, x))
+
+cdef inline double fa_threshold(double x, double threshold, double value) noexcept nogil:
+    # As PyTorch: value where x <= threshold (so NaN stays NaN).
+    return value if x <= threshold else x
+
+cdef inline double fa_threshold_vjp(double gy, double x, double threshold, double value) noexcept nogil:
+    if x <= threshold:
+        return 0.0
+    return x if x != x else gy

@@ -1,11 +1,15 @@
 """``fastact.ACTIVATIONS``: one read-only record per function, built from the
 same table as the kernels (API.md section 6)."""
 
+from inspect import Parameter
 from types import MappingProxyType
 from typing import Callable, NamedTuple
 
-from . import _elementwise
-from ._table import ELEMENTWISE
+from . import _elementwise, _slopes
+from ._table import ELEMENTWISE, REQUIRED
+
+# where each row's public functions live (_table.Elementwise.module)
+_MODULES = {None: _elementwise, "_slopes": _slopes}
 
 
 class Activation(NamedTuple):
@@ -14,19 +18,20 @@ class Activation(NamedTuple):
     name: str
     forward: Callable
     backward: Callable
-    params: MappingProxyType   # parameter name -> default
+    params: MappingProxyType   # parameter name -> default (Parameter.empty: none)
     kind: str                  # 'elementwise', 'gated' or 'axis'
     formula: str
 
 
 def _elementwise_record(row):
-    params = dict(row.params)
+    params = {p: Parameter.empty if d is REQUIRED else d for p, d in row.params}
     if row.choice:
         params[row.choice[0]] = row.choice[1]
+    module = _MODULES[row.module]
     return Activation(
         name=row.name,
-        forward=getattr(_elementwise, row.name),
-        backward=getattr(_elementwise, row.name + "_backward"),
+        forward=getattr(module, row.name),
+        backward=getattr(module, row.name + "_backward"),
         params=MappingProxyType(params),
         kind="elementwise",
         formula=row.formula,

@@ -7,17 +7,27 @@ generate the compiled loops (``_kernels.pyx.tp``) and the public wrappers
 
 How to add an element-wise activation ``foo(x, alpha=1.0)``
 ------------------------------------------------------------
-1. Math: in ``_math.pxd`` write ``foo(double x, double alpha)`` and
-   ``foo_vjp(double gy, double x, double alpha)`` (and ``foo_vjp_y`` if the
-   derivative is exact and cheaper from the output ``y``) as
+1. Math: in ``_math.pxd`` write ``fa_foo(double x, double alpha)`` and
+   ``fa_foo_vjp(double gy, double x, double alpha)`` (and ``fa_foo_vjp_y``
+   if the derivative is exact and cheaper from the output ``y``) as
    ``cdef inline double ... noexcept nogil``.
-2. Table: one ``Elementwise`` row below.
+2. Table: one ``Elementwise`` row below (``checks`` for parameters that can
+   be wrong, e.g. ``checks=("alpha != 0",)``).
 3. Tests: one reference in ``tests/references.py``.
 4. Docs: one docstring in ``_docs.py``.
 Then rebuild (``pip install .``).
+
+A function that does not fit the generated wrapper (prelu's weight along an
+axis, rrelu's random training mode) gets a row with ``module`` naming the
+module of its hand-written wrappers; it compiles no kernel of its own and
+calls those of other rows.
 """
 
 from typing import NamedTuple
+
+# The default of a parameter that has none (threshold's ``threshold`` and
+# ``value``): ``...`` is the same object at build time and at run time.
+REQUIRED = ...
 
 
 class Elementwise(NamedTuple):
@@ -26,14 +36,24 @@ class Elementwise(NamedTuple):
     name     public name; ``name`` and ``name_backward`` are generated.
     formula  one line for ``ACTIVATIONS[name].formula``.
     params   ``((name, default), ...)``: float parameters, passed to the
-             kernel in this order after ``x``.
+             kernel in this order after ``x`` (``REQUIRED``: no default).
     cost     rough cost of one element relative to relu (1); with the size
              it decides when OpenMP threads pay (see ``_kernels.pyx.tp``).
-    grad_from_y  the backward accepts the forward output ``y`` alone.
+    grad_from_y  the backward accepts the forward output ``y`` alone: True,
+             or a condition on the parameters under which it does
+             (``"alpha > 0"``).
     choice   ``(keyword, default, {value: kernel})`` for functions whose
              keyword picks a kernel (gelu's ``approximate``); otherwise the
              kernel is ``name``.
     aliases  other public names for the same function.
+    checks   conditions on the parameters (Python expressions); a call
+             where one is false raises ValueError saying which.
+    none_means  ``((param, expression), ...)``: the value the kernel gets
+             for a parameter given as None (softplus: no threshold = inf).
+    param_vjp  also compile ``fa_K_vjp_param``: the VJP with respect to the
+             first parameter (prelu's weight gradient uses leaky_relu's).
+    module   hand-written wrappers in ``fastact/<module>.py``; no kernel of
+             its own (``params`` then lists the public keywords).
     f32      the compiled ufuncs (kernel names, or kernel + '_vjp', '_vjp_y')
              that have a native float32 version fa_<ufunc>_f32 in _math.pxd;
              the others compute float32 in double and round once.
@@ -43,13 +63,19 @@ class Elementwise(NamedTuple):
     formula: str
     params: tuple = ()
     cost: int = 1
-    grad_from_y: bool = False
+    grad_from_y: object = False
     choice: tuple = None
     aliases: tuple = ()
+    checks: tuple = ()
+    none_means: tuple = ()
+    param_vjp: bool = False
+    module: str = None
     f32: tuple = ()
 
     def kernels(self):
         """The compiled kernels this row needs, as (kernel, param names)."""
+        if self.module is not None:
+            return []
         if self.choice is None:
             return [self.name]
         return list(self.choice[2].values())
@@ -66,13 +92,55 @@ ELEMENTWISE = (
                                  {"none": "gelu", "tanh": "gelu_tanh"}), f32=("gelu", "gelu_vjp", "gelu_tanh")),
 )
 
+# ---- issue 3: the rest of the element-wise catalog (API.md section 1) ----
+ELEMENTWISE += (
+    Elementwise("relu6", "min(max(x, 0), 6)"),
+    Elementwise("leaky_relu", "x if x > 0 else negative_slope * x",
+                params=(("negative_slope", 0.01),),
+                grad_from_y="negative_slope >= 0", param_vjp=True),
+    Elementwise("prelu", "x if x > 0 else weight * x, weight per channel along axis",
+                params=(("weight", REQUIRED), ("axis", 1)), module="_slopes"),
+    Elementwise("rrelu", "leaky_relu with slope (lower + upper)/2; training: "
+                "slope ~ U(lower, upper) per element",
+                params=(("lower", 0.125), ("upper", 1 / 3), ("training", False),
+                        ("rng", None)), module="_slopes"),
+    Elementwise("elu", "x if x > 0 else alpha * expm1(x)", params=(("alpha", 1.0),),
+                cost=10, grad_from_y="alpha > 0"),
+    Elementwise("selu", "scale * (x if x > 0 else alpha * expm1(x)), "
+                "scale = 1.0507009873554805, alpha = 1.6732632423543772",
+                cost=10, grad_from_y=True),
+    Elementwise("celu", "max(0, x) + min(0, alpha * expm1(x / alpha))",
+                params=(("alpha", 1.0),), cost=12, grad_from_y="alpha > 0",
+                checks=("alpha != 0",)),
+    Elementwise("log_sigmoid", "-softplus(-x) = min(x, 0) - log1p(exp(-|x|))", cost=16),
+    Elementwise("hard_sigmoid", "relu6(x + 3) / 6"),
+    Elementwise("hard_tanh", "clip(x, min_val, max_val)",
+                params=(("min_val", -1.0), ("max_val", 1.0)), grad_from_y=True,
+                checks=("min_val <= max_val",)),
+    Elementwise("hard_swish", "x * relu6(x + 3) / 6", cost=2),
+    Elementwise("silu", "x * sigmoid(x)", cost=10),
+    Elementwise("swish", "x * sigmoid(beta * x)", params=(("beta", 1.0),), cost=12),
+    Elementwise("mish", "x * tanh(softplus(x))", cost=14),
+    Elementwise("softplus", "log1p(exp(beta * x)) / beta; with a threshold, "
+                "x where beta * x > threshold",
+                params=(("beta", 1.0), ("threshold", None)), cost=16,
+                checks=("beta != 0",), none_means=(("threshold", "float('inf')"),)),
+    Elementwise("softsign", "x / (1 + |x|)", cost=2),
+    Elementwise("hard_shrink", "x if |x| > lambd else 0", params=(("lambd", 0.5),)),
+    Elementwise("soft_shrink", "x - lambd * sign(x) if |x| > lambd else 0",
+                params=(("lambd", 0.5),), checks=("lambd >= 0",)),
+    Elementwise("tanh_shrink", "x - tanh(x)", cost=12),
+    Elementwise("threshold", "x if x > threshold else value",
+                params=(("threshold", REQUIRED), ("value", REQUIRED))),
+)
+
 
 def kernel_rows():
-    """Every compiled element-wise kernel: (kernel, params, cost, from_y,
-    native float32 ufunc suffixes)."""
+    """Every compiled element-wise kernel:
+    (kernel, params, cost, from_y, param_vjp, native float32 ufuncs)."""
     rows = []
     for row in ELEMENTWISE:
         for kernel in row.kernels():
             rows.append((kernel, tuple(p for p, _ in row.params), row.cost,
-                         row.grad_from_y, row.f32))
+                         bool(row.grad_from_y), row.param_vjp, row.f32))
     return rows

@@ -8,51 +8,75 @@ import numpy as np
 import pytest
 
 import fastact as fa
-from conftest import sample_points
-from references import REFERENCES, public_name
+from conftest import backward, forward, sample_points
+from references import REFERENCES, VARIANTS, entry
 from ulp import reference, ulp_errors, worst
 
+CASES = sorted(REFERENCES) + sorted(VARIANTS)
 BOUND = {np.float32: 2.0, np.float64: 4.0}
-EXACT = {"relu"}          # piecewise linear: exact
+# Piecewise linear: exact up to one rounding (0.5 ULP; in float32 the double
+# result is rounded again, which may add 2^-29 ULP).
+PIECEWISE_LINEAR = {"relu", "relu6", "leaky_relu", "leaky_relu_neg", "prelu", "rrelu",
+                    "hard_sigmoid", "hard_tanh", "hard_tanh_wide", "hard_shrink",
+                    "hard_shrink_wide", "soft_shrink", "soft_shrink_wide", "threshold"}
+EXACT_BOUND = 0.5 + 2.0 ** -28
+# points where the function or its derivative jumps, kept away from by the
+# finite-difference check
+KINKS = {"relu6": (0, 6), "hard_sigmoid": (-3, 3), "hard_swish": (-3, 3),
+         "hard_tanh": (-1, 1), "hard_tanh_wide": (-0.3, 2.7), "hard_shrink": (-0.5, 0.5),
+         "soft_shrink": (-0.5, 0.5), "hard_shrink_wide": (-2.3, 2.3),
+         "soft_shrink_wide": (-2.3, 2.3), "threshold": (0.5,)}
+
+
+def exact_bound(case, which):
+    # hard_swish' = (2x + 3)/6 is piecewise linear too
+    return case in PIECEWISE_LINEAR or (case, which) == ("hard_swish", "backward")
 
 
 @functools.lru_cache(maxsize=None)
 def _points_and_refs(case, dtype, which):
     xs = sample_points(dtype)
-    _, f, df, _ = REFERENCES[case]
+    _, f, df, _ = entry(case)
     hi, lo = reference(f if which == "forward" else df, xs)
     return xs, hi, lo
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
-@pytest.mark.parametrize("which", ["forward", "backward"])
-@pytest.mark.parametrize("case", sorted(REFERENCES))
-def test_max_ulp(case, which, dtype):
-    kwargs, _, _, zeros = REFERENCES[case]
-    fn = getattr(fa, public_name(case))
+def measure(case, which, dtype):
+    """(errors in ULP, sample, result, exact hi) of one case on the sample."""
+    kwargs, _, _, zeros = entry(case)
     xs, hi, lo = _points_and_refs(case, dtype, which)
     if which == "forward":
-        got = fn(xs, **kwargs)
+        got = forward(case)(xs, **kwargs)
     else:
-        got = getattr(fa, public_name(case) + "_backward")(1.0, xs, **kwargs)
+        got = backward(case)(1.0, xs, **kwargs)
+    return ulp_errors(got, hi, lo, dtype, xs, zeros), xs, got, hi
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("which", ["forward", "backward"])
+@pytest.mark.parametrize("case", CASES)
+def test_max_ulp(case, which, dtype):
+    err, xs, got, hi = measure(case, which, dtype)
     assert got.dtype == dtype
-    err = ulp_errors(got, hi, lo, dtype, xs, zeros)
-    bound = 0.5 if case in EXACT else BOUND[dtype]
+    bound = EXACT_BOUND if exact_bound(case, which) else BOUND[dtype]
     e, at = worst(err, xs)
     print(f"{case} {which} {np.dtype(dtype).name}: max {e:.3f} ULP at x = {at!r}")
     assert np.count_nonzero(~np.isnan(err)) > 1000      # the sample was measured
     assert e <= bound, f"{case} {which}: {e:.2f} ULP at x = {at!r} (bound {bound})"
+    if exact_bound(case, which):
+        # where the exact value is 0 (not measured in ULP), the result is 0
+        assert np.all(got[hi == 0] == 0)
 
 
-@pytest.mark.parametrize("case", sorted(REFERENCES))
+@pytest.mark.parametrize("case", CASES)
 def test_backward_matches_finite_differences(case):
     """The backward against a central difference of the forward in float64,
     independent of the analytic derivative."""
-    kwargs = REFERENCES[case][0]
-    name = public_name(case)
-    fwd, bwd = getattr(fa, name), getattr(fa, name + "_backward")
+    kwargs = entry(case)[0]
+    fwd, bwd = forward(case), backward(case)
     x = np.linspace(-8, 8, 1601)
-    x = x[np.abs(x) > 1e-3]            # away from relu's kink
+    for kink in (0,) + KINKS.get(case, ()):    # away from the kinks
+        x = x[np.abs(x - kink) > 1e-3]
     h = 1e-6
     fd = (fwd(x + h, **kwargs) - fwd(x - h, **kwargs)) / (2 * h)
     np.testing.assert_allclose(bwd(1.0, x, **kwargs), fd, rtol=1e-6, atol=1e-8)
@@ -82,3 +106,83 @@ def test_derivative_tails_keep_precision():
     np.testing.assert_allclose(fa.sigmoid_backward(1.0, x.astype(np.float32)),
                                1.8048513878454153e-35, rtol=1e-6)
     np.testing.assert_allclose(fa.tanh_backward(1.0, np.array([40.0])), 7.21940555e-35 , rtol=1e-8)
+
+
+# ---- issue 3: the traps PyTorch falls into (API.md section 7) --------------
+
+def _exact(f, x):
+    """f(x) in mpmath, rounded to float64."""
+    hi, lo = reference(f, np.array([x]))
+    return hi[0] + lo[0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case,x", [
+    ("silu", -80.0), ("mish", -80.0), ("softplus", -80.0), ("log_sigmoid", 80.0),
+    ("elu", -80.0), ("selu", -80.0), ("celu", -80.0), ("tanh_shrink", 1e-3),
+    ("softsign", 1e-3), ("hard_swish", -2.9999)])
+def test_derivative_tails_and_small_x_keep_precision(case, x, dtype):
+    """sigma(1 - sigma)-style derivatives give 0 far out where the true value
+    (silu'(-80) = -1.4e-33, ...) is a normal number; x - tanh x cancels for
+    small x. Checked against mpmath to the dtype's bound."""
+    kwargs, f, df, _ = entry(case)
+    xs = np.array([x], dtype)
+    for fn, ref in ((forward(case), f), (lambda v, **k: backward(case)(1.0, v, **k), df)):
+        got = fn(xs, **kwargs)[0]
+        exact = _exact(ref, float(xs[0]))
+        assert got != 0 and abs(exact) > np.finfo(dtype).tiny
+        assert abs(float(got) - exact) <= BOUND[dtype] * float(np.spacing(dtype(abs(exact))))
+
+
+def test_tanh_shrink_small_x_where_the_formula_cancels():
+    """x - tanh(x) in float32 keeps no correct digit at x = 1e-4."""
+    x = np.float32(1e-4)
+    exact = _exact(lambda v: v - mp_tanh(v), float(x))
+    naive = x - np.tanh(x)
+    assert abs(float(naive) - exact) > 0.5 * abs(exact)
+    assert abs(float(fa.tanh_shrink(x)) - exact) <= 0.5 * float(np.spacing(np.float32(exact)))
+
+
+def mp_tanh(v):
+    import mpmath
+    return mpmath.tanh(v)
+
+
+def test_softplus_is_exact_by_default_and_linear_with_a_threshold():
+    """PyTorch's threshold=20 returns x for x > 20, off by up to 2.6e5 ULP in
+    float64; fastact's default is exact, threshold=20 reproduces PyTorch."""
+    x = np.array([20.5, 25.0, 30.0, 33.0])      # softplus(x) - x > ulp(x)/2
+    exact = np.array([_exact(entry("softplus")[1], v) for v in x])
+    np.testing.assert_array_equal(fa.softplus(x), exact)
+    assert np.all(fa.softplus(x) > x)
+    np.testing.assert_array_equal(fa.softplus(x, threshold=20), x)
+    assert fa.softplus(np.array([19.5]), threshold=20)[0] > 19.5
+    np.testing.assert_array_equal(fa.softplus_backward(1.0, x, threshold=20), 1.0)
+    assert np.all(fa.softplus_backward(1.0, x) < 1.0)
+
+
+def test_far_negative_tail_of_x_exp_x():
+    """silu, mish and their derivatives near x = -710, where e^x is subnormal
+    in float64 but x e^x is still normal: not flushed, not 30% off."""
+    x = np.array([-705.0, -710.0, -714.0])
+    for case in ("silu", "mish"):
+        kwargs, f, df, _ = entry(case)
+        for fn, ref in ((forward(case), f), (lambda v: backward(case)(1.0, v), df)):
+            got = fn(x)
+            exact = np.array([_exact(ref, v) for v in x])
+            assert np.all(np.abs(exact) > np.finfo(np.float64).tiny)
+            np.testing.assert_allclose(got, exact, rtol=4 * 2.0 ** -52)
+
+
+def test_piecewise_linear_quotients_are_correctly_rounded():
+    """hard_sigmoid = (x + 3)/6 and hard_swish' = (2x + 3)/6 in float64 are
+    the correctly rounded quotients (Python's exact fractions as reference),
+    also right next to the kink at -3 and for tiny x."""
+    from fractions import Fraction
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.uniform(-3, 3, 10000), rng.uniform(-3, -2.999999, 2000),
+                        rng.uniform(-1e-300, 1e-300, 200)])
+    y, g = fa.hard_sigmoid(x), fa.hard_swish_backward(1.0, x)
+    for xi, yi, gi in zip(x.tolist(), y.tolist(), g.tolist()):
+        assert yi == float((Fraction(xi) + 3) / 6), xi
+        assert gi == float((2 * Fraction(xi) + 3) / 6), xi

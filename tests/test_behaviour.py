@@ -1,22 +1,26 @@
 """What every element-wise function accepts and returns (API.md section 4):
 dtypes, shapes, strides, out=, special values, errors, warnings."""
 
+import inspect
+
+import mpmath as mp
 import numpy as np
 import pytest
 
 import fastact as fa
-from references import REFERENCES, public_name
+from conftest import backward, forward
+from references import REFERENCES, SELU_ALPHA, SELU_SCALE, public_name
 
 CASES = sorted(REFERENCES)
 FLOATS = [np.float16, np.float32, np.float64]
 
 
 def call(case, x, **kw):
-    return getattr(fa, public_name(case))(x, **REFERENCES[case][0], **kw)
+    return forward(case)(x, **REFERENCES[case][0], **kw)
 
 
 def grad(case, gy, x, **kw):
-    return getattr(fa, public_name(case) + "_backward")(gy, x, **REFERENCES[case][0], **kw)
+    return backward(case)(gy, x, **REFERENCES[case][0], **kw)
 
 
 def float64_truth(case, x):
@@ -151,29 +155,58 @@ def test_bad_parameters():
 
 SPECIAL = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324,
                     1e-310, 88.7, -88.7, 709.8, -709.8, 1e308, -1e308])
+# the same for float32 and float16: subnormals, the overflow edges of exp
+# (+-88.7 in float32) and the largest finite values
+SPECIAL_SMALL = {
+    np.float32: np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 1e-40,
+                          88.7, -88.7, 103.0, -104.0, 3e38, -3e38], np.float32),
+    np.float16: np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 6e-8, -6e-8, 1e-5,
+                          11.1, -11.1, 65504.0, -65504.0], np.float16),
+}
 
-# name -> (f(+inf), f(-inf)), the mathematical limits
+with mp.workdps(40):
+    SELU_SA = float(SELU_SCALE() * SELU_ALPHA())  # -selu(-inf), correctly rounded
+RRELU_SLOPE = (0.125 + 1 / 3) / 2
+
+# name -> (f(+inf), f(-inf)), the mathematical limits (REFERENCES' parameters)
 LIMITS = {
     "relu": (np.inf, 0.0), "sigmoid": (1.0, 0.0), "tanh": (1.0, -1.0),
     "gelu": (np.inf, 0.0), "gelu_tanh": (np.inf, 0.0),
+    "relu6": (6.0, 0.0), "leaky_relu": (np.inf, -np.inf), "prelu": (np.inf, -np.inf),
+    "rrelu": (np.inf, -np.inf), "elu": (np.inf, -1.0), "selu": (np.inf, -SELU_SA),
+    "celu": (np.inf, -1.0), "log_sigmoid": (0.0, -np.inf), "hard_sigmoid": (1.0, 0.0),
+    "hard_tanh": (1.0, -1.0), "hard_swish": (np.inf, 0.0), "silu": (np.inf, 0.0),
+    "swish": (np.inf, 0.0), "mish": (np.inf, 0.0), "softplus": (np.inf, 0.0),
+    "softsign": (1.0, -1.0), "hard_shrink": (np.inf, -np.inf),
+    "soft_shrink": (np.inf, -np.inf), "tanh_shrink": (np.inf, -np.inf),
+    "threshold": (np.inf, -2.0),
 }
 DERIVATIVE_LIMITS = {
     "relu": (1.0, 0.0), "sigmoid": (0.0, 0.0), "tanh": (0.0, 0.0),
     "gelu": (1.0, 0.0), "gelu_tanh": (1.0, 0.0),
+    "relu6": (0.0, 0.0), "leaky_relu": (1.0, 0.01), "prelu": (1.0, 0.25),
+    "rrelu": (1.0, RRELU_SLOPE), "elu": (1.0, 0.0), "selu": (float(SELU_SCALE()), 0.0),
+    "celu": (1.0, 0.0), "log_sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 0.0),
+    "hard_tanh": (0.0, 0.0), "hard_swish": (1.0, 0.0), "silu": (1.0, 0.0),
+    "swish": (1.0, 0.0), "mish": (1.0, 0.0), "softplus": (1.0, 0.0),
+    "softsign": (0.0, 0.0), "hard_shrink": (1.0, 1.0), "soft_shrink": (1.0, 1.0),
+    "tanh_shrink": (1.0, 1.0), "threshold": (1.0, 0.0),
 }
 
 
 @pytest.mark.parametrize("dtype", FLOATS, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("case", CASES)
 def test_special_values_without_warnings(case, dtype):
-    x = SPECIAL.astype(dtype) if dtype == np.float64 else SPECIAL[:5].astype(dtype)
+    x = SPECIAL.astype(dtype) if dtype == np.float64 else SPECIAL_SMALL[dtype]
     with np.errstate(all="raise"):
         y = call(case, x)
         g = grad(case, 1.0, x)
         gy = grad(case, np.full(x.shape, np.nan, dtype), x)
     assert np.isnan(y[4]) and np.isnan(g[4])                   # NaN in, NaN out
-    assert y[2] == LIMITS[case][0] and y[3] == LIMITS[case][1]
-    assert g[2] == DERIVATIVE_LIMITS[case][0] and g[3] == DERIVATIVE_LIMITS[case][1]
+    limits = np.array(LIMITS[case], dtype)                    # rounded as the result
+    assert y[2] == limits[0] and y[3] == limits[1]
+    limits = np.array(DERIVATIVE_LIMITS[case], dtype)
+    assert g[2] == limits[0] and g[3] == limits[1]
     assert not np.isnan(y[[0, 1, 2, 3]]).any()
     assert not np.isnan(g[[0, 1, 2, 3]]).any()
     assert np.isnan(gy[~(g == 0)]).all() or case == "relu"
@@ -192,9 +225,13 @@ def test_kinks_follow_pytorch():
     assert fa.relu_backward(1.0, y=np.array([0.0]))[0] == 0.0
 
 
-@pytest.mark.parametrize("case", ["relu", "sigmoid", "tanh"])
+# API.md section 3: the functions whose backward accepts y alone
+FROM_Y = ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "celu", "selu", "hard_tanh"]
+
+
+@pytest.mark.parametrize("case", FROM_Y)
 def test_backward_from_y(case):
-    x = np.linspace(-4, 4, 81)
+    x = np.linspace(-4, 4, 81)          # includes the kinks 0 and +-1
     y = call(case, x)
     np.testing.assert_allclose(grad(case, 1.0, None, y=y), grad(case, 1.0, x),
                                rtol=1e-12, atol=1e-15)
@@ -204,10 +241,23 @@ def test_backward_from_y(case):
         grad(case, 1.0, None)
 
 
-def test_gelu_backward_needs_x():
-    y = fa.gelu(np.ones(3))
-    with pytest.raises(TypeError, match="fastact.gelu_backward needs x"):
-        fa.gelu_backward(1.0, y=y)
+@pytest.mark.parametrize("case", [c for c in CASES if public_name(c) not in FROM_Y])
+def test_backward_needs_x(case):
+    name = public_name(case)
+    y = call(case, np.ones(3))
+    with pytest.raises(TypeError, match=f"fastact.{name}_backward needs x"):
+        grad(case, 1.0, None, y=y)
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("leaky_relu", {"negative_slope": -0.5}), ("elu", {"alpha": -1.0}),
+    ("celu", {"alpha": -2.0})])
+def test_y_alone_is_not_enough_when_the_output_does_not_tell_the_branch(name, kwargs):
+    """y > 0 tells x > 0 only for slopes and alphas > 0 (API.md: elu and celu
+    with alpha > 0)."""
+    with pytest.raises(TypeError, match=f"fastact.{name}_backward needs x: y alone "
+                                        "is enough only when"):
+        getattr(fa, name + "_backward")(1.0, y=np.ones(3), **kwargs)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -237,9 +287,20 @@ def test_alias_expit():
     assert fa.expit_backward is fa.sigmoid_backward
 
 
+ELEMENTWISE_NAMES = {
+    "relu", "sigmoid", "tanh", "gelu", "relu6", "leaky_relu", "prelu", "rrelu", "elu",
+    "selu", "celu", "log_sigmoid", "hard_sigmoid", "hard_tanh", "hard_swish", "silu",
+    "swish", "mish", "softplus", "softsign", "hard_shrink", "soft_shrink", "tanh_shrink",
+    "threshold"}
+
+
+def test_every_elementwise_function_has_a_reference():
+    assert {public_name(c) for c in REFERENCES} == ELEMENTWISE_NAMES
+
+
 def test_registry():
     acts = fa.ACTIVATIONS
-    assert set(acts) == {"relu", "sigmoid", "tanh", "gelu"}
+    assert {n for n, rec in acts.items() if rec.kind == "elementwise"} == ELEMENTWISE_NAMES
     rec = acts["gelu"]
     assert rec.forward is fa.gelu and rec.backward is fa.gelu_backward
     assert rec.kind == "elementwise" and dict(rec.params) == {"approximate": "none"}
@@ -250,3 +311,23 @@ def test_registry():
         rec.params["approximate"] = "tanh"
     for name, rec in acts.items():
         assert rec.name == name and rec.forward.__doc__ and rec.backward.__doc__
+        assert rec.formula and rec.forward is getattr(fa, name)
+        assert rec.backward is getattr(fa, name + "_backward")
+
+
+@pytest.mark.parametrize("name", sorted(ELEMENTWISE_NAMES))
+def test_registry_params_are_the_signature_defaults(name):
+    """params lists every parameter of the forward with its default
+    (inspect.Parameter.empty where it has none), in order."""
+    rec = fa.ACTIVATIONS[name]
+    sig = inspect.signature(rec.forward).parameters
+    public = [p for p in sig.values() if p.name != "x" and p.kind != p.KEYWORD_ONLY]
+    assert [p.name for p in public] == list(rec.params)
+    for p in public:
+        assert p.default is rec.params[p.name] or p.default == rec.params[p.name]
+    back = inspect.signature(rec.backward).parameters
+    for p in public:           # the backward takes the same ones, keyword-only
+        if (name, p.name) == ("rrelu", "rng"):    # API.md: no rng in the backward
+            continue
+        assert back[p.name].kind == p.KEYWORD_ONLY
+        assert back[p.name].default is p.default or back[p.name].default == p.default

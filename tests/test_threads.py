@@ -10,6 +10,7 @@ import pytest
 
 import fastact as fa
 from conftest import run_python
+from conftest import backward, forward
 from references import REFERENCES, public_name
 
 CASES = sorted(REFERENCES)
@@ -85,8 +86,7 @@ def test_show_config_prints_the_facts(capsys):
 def test_bitwise_identical_for_every_thread_count(case, dtype):
     rng = np.random.default_rng(4)
     x = (rng.standard_normal(1_000_003) * 8).astype(dtype)
-    fwd = getattr(fa, public_name(case))
-    bwd = getattr(fa, public_name(case) + "_backward")
+    fwd, bwd = forward(case), backward(case)
     kw = REFERENCES[case][0]
     with fa.num_threads(1):
         y1, g1 = fwd(x, **kw), bwd(1.0, x, **kw)
@@ -106,7 +106,7 @@ def test_many_python_threads_at_once():
 
     def work(item):
         case, x = item
-        return getattr(fa, public_name(case))(x, **REFERENCES[case][0])
+        return forward(case)(x, **REFERENCES[case][0])
 
     serial = [work(item) for item in calls]
     with ThreadPoolExecutor(max_workers=8) as pool:

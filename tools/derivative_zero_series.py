@@ -1,11 +1,16 @@
-"""Taylor series of gelu' (exact and tanh form) around their interior zeros.
+"""Taylor series of derivatives around their interior zeros: gelu' (exact
+and tanh form), silu' and mish'.
 
-Near a zero, Phi(x) + x phi(x) cancels: the plain formula has an absolute
-error of about ulp(0.5), many ULP of the small result. fastact evaluates
-instead sum_k c_k (x - x0)^k with x - x0 = (x - x0_hi) - x0_lo, which is
-accurate to a few ULP of the result. This script prints the constants for
-fastact/_math.pxd (mpmath, 60 digits; run: python tools/derivative_zero_series.py).
+Near a zero, a derivative like Phi(x) + x phi(x) cancels: the plain formula
+has an absolute error of about ulp(0.5), many ULP of the small result.
+fastact evaluates instead sum_k c_k (x - x0)^k with x - x0 = (x - x0_hi) - x0_lo,
+which is accurate to a few ULP of the result. This script prints the
+constants for fastact/_math.pxd (mpmath, 60 digits):
+
+    python tools/derivative_zero_series.py [NAME ...]     (default: all)
 """
+
+import sys
 
 import mpmath as mp
 
@@ -24,17 +29,33 @@ def gelu_tanh_d(x):
     return s + x * 2 * k * (1 + 3 * c * x * x) * s * (1 - s)
 
 
+def silu_d(x):
+    # d/dx x sigmoid(x) = sigmoid(x) (1 + x (1 - sigmoid(x))); swish' with
+    # beta is silu'(beta x), so the same series serves swish.
+    s = 1 / (1 + mp.exp(-x))
+    return s * (1 + x * (1 - s))
+
+
+def mish_d(x):
+    sp = mp.log1p(mp.exp(x))
+    return mp.tanh(sp) + x * mp.sech(sp) ** 2 / (1 + mp.exp(-x))
+
+
+SERIES = {"gelu_d": (gelu_d, -0.75), "gelu_tanh_d": (gelu_tanh_d, -0.75),
+          "silu_d": (silu_d, -1.28), "mish_d": (mish_d, -1.19)}
+
+
 def series(name, f, guess):
     x0 = mp.findroot(f, guess)
-    coeffs = mp.taylor(f, x0, 40)
+    coeffs = mp.taylor(f, x0, 60)
     # smallest degree whose next terms are negligible on the whole radius
-    for n in range(2, 40):
-        tail = sum(abs(coeffs[k]) * RADIUS ** (k - 1) for k in range(n + 1, 40))
+    for n in range(2, 60):
+        tail = sum(abs(coeffs[k]) * RADIUS ** (k - 1) for k in range(n + 1, 60))
         if tail < TOL * abs(coeffs[1]):
             break
     hi = float(x0)
     lo = float(x0 - mp.mpf(hi))
-    print(f"# {name}: zero x0 = {mp.nstr(x0, 25)}, degree {n}, |x - x0| <= {RADIUS}")
+    print(f"    /* {name}: zero x0 = {mp.nstr(x0, 25)}, degree {n}, |x - x0| <= {RADIUS} */")
     print(f"    static const double {name.upper()}_X0_HI = {hi!r};")
     print(f"    static const double {name.upper()}_X0_LO = {lo!r};")
     print(f"    static const double {name.upper()}_C[{n}] = {{")
@@ -44,5 +65,5 @@ def series(name, f, guess):
 
 
 if __name__ == "__main__":
-    series("gelu_d", gelu_d, -0.75)
-    series("gelu_tanh_d", gelu_tanh_d, -0.75)
+    for name in sys.argv[1:] or SERIES:
+        series(name, *SERIES[name])

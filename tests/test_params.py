@@ -1,0 +1,97 @@
+"""Parameters of the element-wise functions (API.md section 4): bad values
+raise ValueError saying what was expected, wrong types TypeError, and a
+refused call writes nothing to ``out``."""
+
+import numpy as np
+import pytest
+
+import fastact as fa
+
+X = np.linspace(-3, 3, 7)
+
+# (function, bad parameters, what the message says was expected)
+BAD_VALUES = [
+    ("softplus", {"beta": 0.0}, "expected beta != 0"),
+    ("softplus", {"beta": -0.0, "threshold": 20}, "expected beta != 0"),
+    ("celu", {"alpha": 0}, "expected alpha != 0"),
+    ("hard_tanh", {"min_val": 2.0, "max_val": 1.0}, "expected min_val <= max_val"),
+    ("hard_tanh", {"min_val": np.nan}, "expected min_val <= max_val"),
+    ("soft_shrink", {"lambd": -0.1}, "expected lambd >= 0"),
+    ("rrelu", {"lower": 0.5, "upper": 0.1}, "expected lower <= upper"),
+    ("rrelu", {"lower": 0.5, "upper": 0.1, "training": True}, "expected lower <= upper"),
+    ("prelu", {"weight": [0.1, 0.2]}, r"expected a scalar or length x.shape\[0\] = 7"),
+    ("prelu", {"weight": np.ones((1, 7))}, "weight must be a scalar or 1-D"),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,message", BAD_VALUES)
+def test_bad_values_raise_value_error_and_write_nothing(name, kwargs, message):
+    for fn, args in ((getattr(fa, name), (X,)),
+                     (getattr(fa, name + "_backward"), (np.ones(7), X))):
+        out = np.full(7, 7.0)
+        with pytest.raises(ValueError, match=message):
+            fn(*args, **kwargs, out=out)
+        assert np.all(out == 7.0)
+        assert fn.__name__ in str(pytest.raises(ValueError, fn, *args, **kwargs).value)
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("leaky_relu", {"negative_slope": "0.1"}), ("elu", {"alpha": None}),
+    ("swish", {"beta": [1.0, 2.0]}), ("softplus", {"beta": None}),
+    ("hard_shrink", {"lambd": 1j}), ("threshold", {"threshold": None, "value": 0.0}),
+    ("rrelu", {"lower": "a"}), ("rrelu", {"training": 1}),
+    ("prelu", {"weight": np.array([1j])}),
+])
+def test_parameters_of_the_wrong_type_raise_type_error(name, kwargs):
+    with pytest.raises(TypeError, match=f"fastact.{name}"):
+        getattr(fa, name)(X, **kwargs)
+
+
+def test_threshold_needs_both_parameters():
+    with pytest.raises(TypeError):
+        fa.threshold(X, 0.5)
+    with pytest.raises(TypeError):
+        fa.threshold_backward(1.0, X, threshold=0.5)
+
+
+def test_softplus_threshold_none_means_no_cut_off():
+    x = np.array([25.0, -30.0])
+    np.testing.assert_array_equal(fa.softplus(x, threshold=None), fa.softplus(x))
+    np.testing.assert_array_equal(fa.softplus(x, threshold=np.inf), fa.softplus(x))
+    assert fa.softplus(x, threshold=20)[0] == 25.0
+
+
+def test_parameters_may_be_numpy_scalars_and_integers():
+    np.testing.assert_array_equal(fa.elu(X, alpha=np.float32(2)), fa.elu(X, alpha=2.0))
+    np.testing.assert_array_equal(fa.leaky_relu(X, 1), X)
+    np.testing.assert_array_equal(fa.hard_tanh(X, -2, 2), np.clip(X, -2, 2))
+
+
+def test_parameters_stay_double_for_float32_input():
+    """x * 0.1 is rounded once: the float64 product rounded to float32, not
+    x times float32(0.1) (two roundings that differ at some x)."""
+    x = -np.arange(1, 20001, dtype=np.float32)
+    expected = (x.astype(np.float64) * 0.1).astype(np.float32)
+    np.testing.assert_array_equal(fa.leaky_relu(x, 0.1), expected)
+    assert np.any(x * np.float32(0.1) != expected)
+
+
+def test_swish_with_beta_zero_is_half_x():
+    np.testing.assert_array_equal(fa.swish(X, beta=0.0), X / 2)
+    np.testing.assert_array_equal(fa.swish_backward(1.0, X, beta=0.0), 0.5)
+    assert np.isnan(fa.swish(np.nan, beta=0.0))
+
+
+def test_negative_parameters_follow_the_formula():
+    # celu and elu with alpha < 0, swish and softplus with beta < 0, a negative
+    # leaky slope and hard_shrink's negative lambd (shrinks nothing, as PyTorch)
+    x = np.array([-2.0, -0.5, 0.5, 2.0])
+    np.testing.assert_allclose(fa.celu(x, alpha=-2.0),
+                               np.where(x > 0, x, -2.0 * np.expm1(x / -2.0)), rtol=1e-15)
+    np.testing.assert_allclose(fa.elu(x, alpha=-1.0), np.where(x > 0, x, -np.expm1(x)),
+                               rtol=1e-15)
+    np.testing.assert_allclose(fa.swish(x, beta=-1.5), x / (1 + np.exp(1.5 * x)), rtol=1e-15)
+    np.testing.assert_allclose(fa.softplus(x, beta=-2.0), np.log1p(np.exp(-2.0 * x)) / -2.0,
+                               rtol=1e-15)
+    np.testing.assert_array_equal(fa.leaky_relu(x, -0.5), np.where(x > 0, x, -0.5 * x))
+    np.testing.assert_array_equal(fa.hard_shrink(x, lambd=-1.0), x)

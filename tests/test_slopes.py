@@ -1,0 +1,134 @@
+"""prelu (a slope per channel) and rrelu (random slopes in training)."""
+
+import numpy as np
+import pytest
+
+import fastact as fa
+
+
+def manual_prelu(x, w):
+    return np.where(x > 0, x, w * x)
+
+
+@pytest.mark.parametrize("shape,axis", [((2, 3), 1), ((4, 3, 5, 2), 1), ((4, 3, 5), -1),
+                                        ((4, 3, 5), 0), ((6,), 1), ((6,), 0)])
+def test_prelu_per_channel(shape, axis):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    ax = axis % len(shape) if len(shape) > 1 else 0
+    w = rng.uniform(0, 1, shape[ax])
+    wb = w.reshape((-1,) + (1,) * (len(shape) - ax - 1))
+    np.testing.assert_array_equal(fa.prelu(x, w, axis=axis), manual_prelu(x, wb))
+    gy = rng.standard_normal(shape)
+    gx, gw = fa.prelu_backward(gy, x, weight=w, axis=axis)
+    np.testing.assert_array_equal(gx, np.where(x > 0, gy, wb * gy))
+    others = tuple(a for a in range(len(shape)) if a != ax)
+    np.testing.assert_allclose(gw, np.sum(np.where(x > 0, 0, x) * gy, axis=others),
+                               rtol=1e-13)
+    assert gw.shape == w.shape
+
+
+def test_prelu_weight_gradient_matches_finite_differences():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((5, 3, 7))
+    w = np.array([0.1, 0.25, 0.4])
+    gy = rng.standard_normal(x.shape)
+    _, gw = fa.prelu_backward(gy, x, weight=w)
+    h = 1e-6
+    for c in range(3):
+        e = np.zeros(3)
+        e[c] = h
+        loss = lambda v: np.sum(gy * fa.prelu(x, v))   # noqa: E731
+        np.testing.assert_allclose(gw[c], (loss(w + e) - loss(w - e)) / (2 * h), rtol=1e-7)
+
+
+def test_prelu_scalar_weight():
+    x = np.array([[-2.0, 3.0], [-1.0, -4.0]])
+    np.testing.assert_array_equal(fa.prelu(x, 0.5), manual_prelu(x, 0.5))
+    gx, gw = fa.prelu_backward(1.0, x, weight=0.5)
+    assert isinstance(gw, np.float64) and gw == -7.0
+    gx, gw = fa.prelu_backward(1.0, x, weight=[0.5])          # length 1: every element
+    assert gw.shape == (1,) and gw[0] == -7.0
+    assert fa.prelu(np.float64(-2.0), 0.25) == -0.5           # 0-d input
+
+
+def test_prelu_dtypes_and_in_place_backward():
+    x = np.array([[-2.0, 3.0, -1.0]], dtype=np.float32)
+    w = np.array([0.1, 0.2, 0.3])
+    y = fa.prelu(x, w)
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y, (np.where(x > 0, x, w * x.astype(np.float64))
+                                      ).astype(np.float32))
+    gx, gw = fa.prelu_backward(np.ones_like(x), x, weight=w)
+    assert gx.dtype == np.float32 and gw.dtype == np.float32
+    # out=x: the weight gradient is taken before x is overwritten
+    x2 = x.copy()
+    gx2, gw2 = fa.prelu_backward(np.ones_like(x), x2, weight=w, out=x2)
+    assert gx2 is x2
+    np.testing.assert_array_equal(gx2, gx)
+    np.testing.assert_array_equal(gw2, gw)
+
+
+def test_prelu_errors():
+    x = np.ones((2, 3))
+    with pytest.raises(np.exceptions.AxisError):
+        fa.prelu(x, [1.0, 2.0, 3.0], axis=2)
+    with pytest.raises(TypeError, match="axis must be an int"):
+        fa.prelu(x, [1.0, 2.0, 3.0], axis=1.0)
+    with pytest.raises(TypeError, match="fastact.prelu_backward needs x"):
+        fa.prelu_backward(1.0, y=x, weight=1.0)
+    with pytest.raises(TypeError):
+        fa.prelu_backward(1.0, x)                   # weight is required
+
+
+def test_rrelu_eval_is_leaky_relu_with_the_mean_slope():
+    x = np.linspace(-3, 3, 13)
+    slope = (0.125 + 1 / 3) / 2
+    np.testing.assert_array_equal(fa.rrelu(x), fa.leaky_relu(x, slope))
+    np.testing.assert_array_equal(fa.rrelu_backward(1.0, x), fa.leaky_relu_backward(1.0, x, negative_slope=slope))
+    y, slopes = fa.rrelu(x, return_slopes=True)
+    np.testing.assert_array_equal(slopes, np.where(x <= 0, slope, 1.0))
+
+
+def test_rrelu_training_draws_reproducible_slopes_in_range():
+    x = np.random.default_rng(2).standard_normal((50, 40))
+    y1, s1 = fa.rrelu(x, 0.1, 0.3, training=True, rng=np.random.default_rng(7),
+                      return_slopes=True)
+    y2, s2 = fa.rrelu(x, 0.1, 0.3, training=True, rng=7, return_slopes=True)
+    np.testing.assert_array_equal(y1, y2)
+    np.testing.assert_array_equal(s1, s2)
+    neg = x <= 0
+    assert np.all((s1[neg] >= 0.1) & (s1[neg] <= 0.3)) and np.all(s1[~neg] == 1)
+    assert len(np.unique(s1[neg])) == np.count_nonzero(neg)      # one draw each
+    np.testing.assert_array_equal(y1, x * s1)
+    # the backward with the forward's slopes
+    gy = np.random.default_rng(3).standard_normal(x.shape)
+    g = fa.rrelu_backward(gy, x, slopes=s1, lower=0.1, upper=0.3, training=True)
+    np.testing.assert_array_equal(g, gy * s1)
+    # a Generator is used as is: two calls continue its stream
+    rng = np.random.default_rng(9)
+    a = fa.rrelu(-np.ones(5), training=True, rng=rng, return_slopes=True)[1]
+    b = fa.rrelu(-np.ones(5), training=True, rng=rng, return_slopes=True)[1]
+    assert not np.array_equal(a, b)
+
+
+def test_rrelu_training_float32_uses_the_slopes_it_returns():
+    x = -np.linspace(0.1, 5, 101, dtype=np.float32)
+    y, s = fa.rrelu(x, training=True, rng=0, return_slopes=True)
+    assert y.dtype == s.dtype == np.float32
+    np.testing.assert_array_equal(y, (x.astype(np.float64) * s).astype(np.float32))
+
+
+def test_rrelu_training_backward_needs_slopes():
+    x = np.ones(3)
+    with pytest.raises(TypeError, match="training=True needs the slopes"):
+        fa.rrelu_backward(1.0, x, training=True)
+    with pytest.raises(ValueError, match="slopes has shape"):
+        fa.rrelu_backward(1.0, x, slopes=np.ones(2), training=True)
+    with pytest.raises(TypeError, match="fastact.rrelu_backward needs x"):
+        fa.rrelu_backward(1.0, y=x)
+
+
+def test_rrelu_lower_equal_upper_is_deterministic():
+    x = np.array([-2.0, 1.0])
+    np.testing.assert_array_equal(fa.rrelu(x, 0.2, 0.2, training=True), [-0.4, 1.0])

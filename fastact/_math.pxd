@@ -9,9 +9,10 @@
 # math raises (exp overflow and the like) are discarded by the loops, so
 # the formulas may overflow where the limit is right (1/(1+inf) = 0).
 
-from fastact._vmath cimport fa_exp, fa_exp_f32acc, fa_tanh as fa_vtanh
+from fastact._vmath cimport (fa_exp, fa_exp_f32acc, fa_expm1, fa_log1p_unit,
+                             fa_tanh as fa_vtanh)
 from fastact._vmathf cimport fa_expf, fa_tanhf
-from libc.math cimport erfc, fabs, fabsf, fma, ldexp, INFINITY
+from libc.math cimport erfc, fabs, fabsf, fma, INFINITY
 
 # Constants as (hi, lo) pairs, hi + lo correct to ~106 bits (mpmath), as C
 # constants (an assignment in a .pxd would not run).
@@ -30,6 +31,9 @@ cdef extern from *:
        k * LN2_HI is exact for |k| < 2^20. */
     static const double LN2_HI = 6.93147180369123816490e-01;
     static const double LN2_LO = 1.90821492927058770002e-10;
+    /* 2^-128: undoing the 2^128 scaling of the tails by one multiplication,
+       which rounds exactly as ldexp would (and vectorises). */
+    static const double TWO_M128 = 2.938735877055718770e-39;
     /* Taylor series of the derivatives around their interior zeros, from
        tools/derivative_zero_series.py (mpmath). */
     /* gelu_d: zero x0 = -0.7517915246935644574579049, degree 28, |x - x0| <= 0.75 */
@@ -129,7 +133,7 @@ cdef extern from *:
     """
     const double INV_SQRT2_HI, INV_SQRT2_LO, TWO_OVER_SQRTPI, INV_SQRT_2PI, INV_SQRT_2PI_LO
     const double GELU_C_HI, GELU_C_LO, GELU_K2_HI, GELU_K2_LO
-    const double LN2_HI, LN2_LO
+    const double LN2_HI, LN2_LO, TWO_M128
     const double GELU_D_X0_HI, GELU_D_X0_LO, GELU_TANH_D_X0_HI, GELU_TANH_D_X0_LO
     const double GELU_D_C[]
     const double GELU_TANH_D_C[]
@@ -291,7 +295,7 @@ cdef inline double fa_gelu(double x) noexcept nogil:
     if x < -36.0:
         if x < -39.0:                  # gelu(-39) = -1.4e-331 rounds to -0
             return -0.0
-        return ldexp(-fa_gelu_tail_phi_2p128(x) * fa_mills_series(x), -128)
+        return (-fa_gelu_tail_phi_2p128(x) * fa_mills_series(x)) * TWO_M128
     if x == INFINITY:
         return x
     return x * (0.5 * fa_erfc_neg_x_sqrt1_2(x))
@@ -310,7 +314,7 @@ cdef inline double fa_gelu_vjp(double gy, double x) noexcept nogil:
     if x < -36.0:
         if x < -40.0:
             return gy * 0.0
-        return gy * ldexp(fa_gelu_tail_phi_2p128(x) * (x - fa_mills_series(x) / x), -128)
+        return gy * ((fa_gelu_tail_phi_2p128(x) * (x - fa_mills_series(x) / x)) * TWO_M128)
     if fabs(x - GELU_D_X0_HI) <= ZERO_SERIES_RADIUS:
         return gy * fa_series_at_zero(x, GELU_D_X0_HI, GELU_D_X0_LO, GELU_D_C, GELU_D_N)
     h = x * x
@@ -455,7 +459,7 @@ cdef inline double fa_gelu_tanh_vjp(double gy, double x) noexcept nogil:
 # functions returns the gradient or 0 for NaN).
 # =========================================================================
 
-from libc.math cimport expm1, log1p, copysign, tanh
+from libc.math cimport copysign
 from libc.float cimport DBL_MAX
 
 cdef extern from *:
@@ -592,7 +596,7 @@ cdef inline double fa_mul_exp_2p128(double v, double th, double tl) noexcept nog
     # th + 128 LN2_HI is exact (both on the 2^-43 grid); the rest,
     # a = tl + 128 LN2_LO ~ 2.4e-8, enters as e^a = 1 + k, k = a + a^2/2
     # (a^2/2 ~ 3e-16 is not negligible), and v e (1 + k) = p + (pl + p k)
-    # with v e = p + pl exact (FMA). The caller scales back by ldexp(.., -128).
+    # with v e = p + pl exact (FMA). The caller scales back by (..) * TWO_M128.
     cdef double a = tl + 128.0 * LN2_LO
     cdef double e = fa_exp(th + 128.0 * LN2_HI)
     cdef double p = v * e
@@ -649,7 +653,7 @@ cdef inline double fa_leaky_relu_vjp_param(double gy, double x, double slope) no
 # selu'(0) = scale * alpha, celu'(0) = 1.
 
 cdef inline double fa_elu(double x, double alpha) noexcept nogil:
-    return x if x > 0.0 else alpha * expm1(x)
+    return x if x > 0.0 else alpha * fa_expm1(x)
 
 cdef inline double fa_elu_vjp(double gy, double x, double alpha) noexcept nogil:
     return gy if x > 0.0 else gy * (alpha * fa_exp(x))
@@ -666,7 +670,7 @@ cdef inline double fa_selu(double x) noexcept nogil:
     # scale * x with scale in hi + lo: rounded once.
     if x > 0.0:
         return fma(SELU_SCALE_HI, x, SELU_SCALE_LO * x)
-    return fa_mul_sa(expm1(x))
+    return fa_mul_sa(fa_expm1(x))
 
 cdef inline double fa_selu_vjp(double gy, double x) noexcept nogil:
     if x > 0.0:
@@ -680,7 +684,7 @@ cdef inline double fa_selu_vjp_y(double gy, double y) noexcept nogil:
 
 cdef inline double fa_celu(double x, double alpha) noexcept nogil:
     # = max(0, x) + min(0, alpha expm1(x / alpha)) for every alpha != 0
-    return x if x > 0.0 else alpha * expm1(x / alpha)
+    return x if x > 0.0 else alpha * fa_expm1(x / alpha)
 
 cdef inline double fa_celu_vjp(double gy, double x, double alpha) noexcept nogil:
     # e^(x/alpha) with x/alpha = q + ql (exact remainder by FMA): e^q has the
@@ -720,9 +724,9 @@ cdef inline double fa_softplus(double x, double beta, double threshold) noexcept
         # log1p(e) = e here; e^t / beta may be normal while e^t is not
         if th < -833.0:
             return 0.0 / beta
-        return ldexp(fa_mul_exp_2p128(1.0, th, tl) / beta, -128)
+        return (fa_mul_exp_2p128(1.0, th, tl) / beta) * TWO_M128
     eh = fa_exp_neg_abs(th, tl, &el)
-    r = fa_div_dd(log1p(eh), el / (1.0 + eh), beta, 0.0)
+    r = fa_div_dd(fa_log1p_unit(eh), el / (1.0 + eh), beta, 0.0)
     return x + r if th > 0.0 else r
 
 cdef inline double fa_softplus_vjp(double gy, double x, double beta, double threshold) noexcept nogil:
@@ -813,7 +817,7 @@ cdef inline double fa_x_sigmoid(double x, double th, double tl) noexcept nogil:
     if th < -700.0:
         if th < -833.0:
             return copysign(0.0, x)
-        return ldexp(fa_mul_exp_2p128(x, th, tl), -128)
+        return (fa_mul_exp_2p128(x, th, tl)) * TWO_M128
     eh = fa_exp_neg_abs(th, tl, &el)
     d = fa_one_plus(eh, el, &dl)
     if th >= 0.0:
@@ -839,7 +843,7 @@ cdef inline double fa_silu_d(double th, double tl) noexcept nogil:
     if th < -700.0:
         if th < -833.0:
             return -0.0
-        return ldexp(fa_mul_exp_2p128((1.0 + th) + tl, th, tl), -128)
+        return (fa_mul_exp_2p128((1.0 + th) + tl, th, tl)) * TWO_M128
     eh = fa_exp_neg_abs(th, tl, &el)
     d = fa_one_plus(eh, el, &dl)
     dd = fa_square_dd(d, dl, &ddl)
@@ -900,7 +904,7 @@ cdef inline double fa_mish(double x) noexcept nogil:
     if x < -700.0:
         if x < -833.0:
             return -0.0
-        return ldexp(fa_mul_exp_2p128(x, x, 0.0), -128)
+        return (fa_mul_exp_2p128(x, x, 0.0)) * TWO_M128
     fa_mish_n(fa_exp(x), &n, &nl, &m, &ml)
     p = x * n
     return fa_div_dd(p, fma(x, n, -p) + x * nl, m, ml)
@@ -927,7 +931,7 @@ cdef inline double fa_mish_vjp(double gy, double x) noexcept nogil:
     if x < -700.0:
         if x < -833.0:
             return gy * 0.0
-        return gy * ldexp(fa_mul_exp_2p128(1.0 + x, x, 0.0), -128)   # e^x (1 + x)
+        return gy * ((fa_mul_exp_2p128(1.0 + x, x, 0.0)) * TWO_M128)   # e^x (1 + x)
     e = fa_exp(x)
     fa_mish_n(e, &n, &nl, &m, &ml)
     mm = fa_square_dd(m, ml, &mml)

@@ -1042,3 +1042,142 @@ cdef inline double fa_threshold_vjp(double gy, double x, double threshold, doubl
     if x <= threshold:
         return 0.0
     return x if x != x else gy
+
+
+# =========================================================================
+# Native float32 kernels (issue 5: speed). For a float32 result, double
+# arithmetic carries 29 spare bits, so the plain formulas are accurate once
+# the exponential is accurate to float precision (fa_exp_f32acc, 6e-9):
+# each kernel below computes in double and rounds once (measured < 1 ULP,
+# tests/test_accuracy.py). They are branch-free -- every candidate is
+# computed, then selected -- so their loops vectorise; limits at +-inf are
+# selected explicitly where the formula would give inf * 0. The float64
+# kernels above keep their double-double care.
+
+cdef inline double fa_sigmoid_ratio(double t, double e) noexcept nogil:
+    # sigmoid(t) from e = e^-|t|: 1/(1+e) for t >= 0, e/(1+e) below
+    return (1.0 if t >= 0.0 else e) / (1.0 + e)
+
+cdef inline double fa_x_sigmoid_f32acc(double x, double t) noexcept nogil:
+    # x sigmoid(t), with the limit 0 (sign of x) where t = -inf
+    cdef double y = x * fa_sigmoid_ratio(t, fa_exp_f32acc(-fabs(t)))
+    return y if t != -INFINITY else copysign(0.0, x)
+
+cdef inline double fa_dx_x_sigmoid_f32acc(double t, double dt) noexcept nogil:
+    # d/dx x sigmoid(t(x)) for t = beta x: sigmoid(t) + t sigmoid(t)(1 - sigmoid(t)),
+    # sigmoid(1 - sigmoid) = e/(1+e)^2; limits 1 and 0 at t = +-inf.
+    cdef double e = fa_exp_f32acc(-fabs(t))
+    cdef double d = 1.0 + e
+    cdef double g = fa_sigmoid_ratio(t, e) + t * (e / (d * d))
+    g = g if fabs(t) < INFINITY else (1.0 if t > 0.0 else 0.0)
+    return g if t == t else t
+
+cdef inline float fa_silu_f32(float x) noexcept nogil:
+    return <float>fa_x_sigmoid_f32acc(x, x)
+
+cdef inline float fa_silu_vjp_f32(float gy, float x) noexcept nogil:
+    return <float>(gy * fa_dx_x_sigmoid_f32acc(x, 1.0))
+
+cdef inline float fa_swish_f32(float x, double beta) noexcept nogil:
+    return <float>fa_x_sigmoid_f32acc(x, beta * x)
+
+cdef inline float fa_swish_vjp_f32(float gy, float x, double beta) noexcept nogil:
+    return <float>(gy * fa_dx_x_sigmoid_f32acc(beta * x, 1.0))
+
+cdef inline double fa_softplus_f32acc(double x, double beta, double threshold) noexcept nogil:
+    # log1p(e^t)/beta = max(t, 0)/beta + log1p(e^-|t|)/beta, t = beta x;
+    # x itself where t > threshold (PyTorch's cut-off, inf by default)
+    cdef double t = beta * x
+    cdef double y = (x if t > 0.0 else 0.0) + fa_log1p_unit(fa_exp_f32acc(-fabs(t))) / beta
+    return y if t <= threshold else x
+
+cdef inline float fa_softplus_f32(float x, double beta, double threshold) noexcept nogil:
+    return <float>fa_softplus_f32acc(x, beta, threshold)
+
+cdef inline float fa_softplus_vjp_f32(float gy, float x, double beta, double threshold) noexcept nogil:
+    cdef double t = beta * <double>x
+    cdef double s = fa_sigmoid_ratio(t, fa_exp_f32acc(-fabs(t)))
+    return <float>(gy * (s if not (t > threshold) else 1.0))   # NaN stays NaN
+
+cdef inline float fa_log_sigmoid_f32(float x) noexcept nogil:
+    return <float>(-fa_softplus_f32acc(-<double>x, 1.0, INFINITY))
+
+cdef inline float fa_log_sigmoid_vjp_f32(float gy, float x) noexcept nogil:
+    cdef double t = -<double>x
+    return <float>(gy * fa_sigmoid_ratio(t, fa_exp_f32acc(-fabs(t))))
+
+cdef inline double fa_tanh_softplus_f32acc(double x, double* one_minus) noexcept nogil:
+    # tanh(softplus(x)) = r and 1 - r, from e = e^-|x| (no overflow, and
+    # no cancellation in 1 - r):
+    #   x >= 0: r = (1 + 2e)/D, 1 - r = 2e^2/D, D = 1 + 2e + 2e^2
+    #   x <  0: r = e(e + 2)/D, 1 - r = 2/D,    D = e^2 + 2e + 2
+    cdef double e = fa_exp_f32acc(-fabs(x))
+    cdef double e2 = e * e
+    cdef double dp = 1.0 + 2.0 * e + 2.0 * e2
+    cdef double dn = e2 + 2.0 * e + 2.0
+    one_minus[0] = (2.0 * e2) / dp if x >= 0.0 else 2.0 / dn
+    return (1.0 + 2.0 * e) / dp if x >= 0.0 else (e * (e + 2.0)) / dn
+
+cdef inline float fa_mish_f32(float x) noexcept nogil:
+    cdef double om
+    cdef double y = x * fa_tanh_softplus_f32acc(x, &om)
+    return <float>(y if x != -INFINITY else -0.0)
+
+cdef inline float fa_mish_vjp_f32(float gy, float x) noexcept nogil:
+    # mish' = r + x sech^2(softplus(x)) sigmoid(x), sech^2 = (1 - r)(1 + r)
+    cdef double xd = x
+    cdef double om
+    cdef double r = fa_tanh_softplus_f32acc(xd, &om)
+    cdef double s = fa_sigmoid_ratio(xd, fa_exp_f32acc(-fabs(xd)))
+    cdef double g = r + xd * (om * (1.0 + r)) * s
+    g = g if fabs(xd) < INFINITY else (1.0 if xd > 0.0 else 0.0)
+    return <float>(gy * (g if xd == xd else xd))
+
+cdef inline float fa_elu_f32(float x, double alpha) noexcept nogil:
+    cdef double xd = x
+    return <float>(xd if xd > 0.0 else alpha * fa_expm1(xd))
+
+cdef inline float fa_elu_vjp_f32(float gy, float x, double alpha) noexcept nogil:
+    cdef double xd = x
+    return <float>(gy * (1.0 if xd > 0.0 else alpha * fa_exp_f32acc(xd)) if xd == xd else xd)
+
+cdef inline float fa_selu_f32(float x) noexcept nogil:
+    cdef double xd = x
+    return <float>(SELU_SCALE_HI * xd if xd > 0.0 else SELU_SA_HI * fa_expm1(xd))
+
+cdef inline float fa_selu_vjp_f32(float gy, float x) noexcept nogil:
+    cdef double xd = x
+    cdef double d = SELU_SCALE_HI if xd > 0.0 else SELU_SA_HI * fa_exp_f32acc(xd)
+    return <float>(gy * d if xd == xd else xd)
+
+cdef inline float fa_celu_f32(float x, double alpha) noexcept nogil:
+    cdef double xd = x
+    return <float>(xd if xd > 0.0 else alpha * fa_expm1(xd / alpha))
+
+cdef inline float fa_celu_vjp_f32(float gy, float x, double alpha) noexcept nogil:
+    cdef double xd = x
+    return <float>(gy * (1.0 if xd > 0.0 else fa_exp_f32acc(xd / alpha)) if xd == xd else xd)
+
+cdef inline float fa_sigmoid_vjp_f32(float gy, float x) noexcept nogil:
+    cdef double e = fa_exp_f32acc(-fabs(<double>x))
+    cdef double d = 1.0 + e
+    return <float>(gy * (e / (d * d)))
+
+cdef inline float fa_tanh_vjp_f32(float gy, float x) noexcept nogil:
+    # sech^2 = 4e/(1+e)^2, e = e^-2|x| (e^-2|x| stays normal in the float
+    # range where the result is normal)
+    cdef double e = fa_exp_f32acc(-2.0 * fabs(<double>x))
+    cdef double d = 1.0 + e
+    return <float>(gy * ((4.0 * e) / (d * d)))
+
+cdef inline float fa_gelu_tanh_vjp_f32(float gy, float x) noexcept nogil:
+    # sigma(t) + x t' sigma(t)(1 - sigma(t)), t = 2 sqrt(2/pi)(x + 0.044715 x^3)
+    cdef double xd = x
+    cdef double xc = xd if fabs(xd) <= 30.0 else 0.0
+    cdef double t = GELU_K2_HI * (xc + GELU_C_HI * (xc * xc * xc))
+    cdef double xdt = GELU_K2_HI * (xc + 3.0 * GELU_C_HI * (xc * xc * xc))
+    cdef double e = fa_exp_f32acc(-fabs(t))
+    cdef double d = 1.0 + e
+    cdef double g = fa_sigmoid_ratio(t, e) + xdt * (e / (d * d))
+    g = g if fabs(xd) <= 30.0 else (1.0 if xd > 0.0 else 0.0)
+    return <float>(gy * (g if xd == xd else xd))

@@ -1,0 +1,97 @@
+"""Baselines for the backward functions: the derivative formulas users write
+with NumPy/SciPy, and PyTorch's own backward kernels (``torch.ops.aten.*``,
+the functions autograd calls, without the autograd overhead). Same factory
+convention as ``_baselines.py``: a factory takes (grad_output, x) and
+returns a zero-argument callable.
+"""
+
+import math
+
+import numpy as np
+
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+SQRT1_2 = 1.0 / math.sqrt(2.0)
+
+
+def _numpy(fn):
+    return lambda gy, x: (lambda: fn(gy, x))
+
+
+def _scipy(fn):
+    def factory(gy, x):
+        import scipy.special as sp
+        return lambda: fn(sp, gy, x)
+    return factory
+
+
+def _torch(fn, from_output=None):
+    """fn(aten, grad, t); with from_output, t is the forward output (as
+    aten's sigmoid/tanh backward take it), computed once outside the timing."""
+    def factory(gy, x):
+        import torch
+        g, t = torch.from_numpy(gy), torch.from_numpy(x)
+        if from_output is not None:
+            t = from_output(torch, t)
+        return lambda: fn(torch.ops.aten, g, t)
+    return factory
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+BACKWARD_BASELINES = {
+    "relu": {
+        "numpy": _numpy(lambda gy, x: gy * (x > 0)),
+        "torch": _torch(lambda a, g, t: a.threshold_backward(g, t, 0)),
+    },
+    "sigmoid": {
+        "numpy": _numpy(lambda gy, x: gy * (lambda s: s * (1 - s))(_sigmoid(x))),
+        "torch": _torch(lambda a, g, y: a.sigmoid_backward(g, y), lambda torch, t: torch.sigmoid(t)),
+    },
+    "tanh": {
+        "numpy": _numpy(lambda gy, x: gy * (1 - np.tanh(x) ** 2)),
+        "torch": _torch(lambda a, g, y: a.tanh_backward(g, y), lambda torch, t: torch.tanh(t)),
+    },
+    "gelu": {
+        "scipy": _scipy(lambda sp, gy, x: gy * (0.5 * sp.erfc(-SQRT1_2 * x)
+                                                + x * np.exp(-0.5 * x * x) * INV_SQRT_2PI)),
+        "torch": _torch(lambda a, g, t: a.gelu_backward(g, t)),
+    },
+    "silu": {
+        "numpy": _numpy(lambda gy, x: gy * (lambda s: s * (1 + x * (1 - s)))(_sigmoid(x))),
+        "torch": _torch(lambda a, g, t: a.silu_backward(g, t)),
+    },
+    "softplus": {
+        "numpy": _numpy(lambda gy, x: gy * _sigmoid(x)),
+        "torch": _torch(lambda a, g, t: a.softplus_backward(g, t, 1.0, 20.0)),
+    },
+    "elu": {
+        "numpy": _numpy(lambda gy, x: gy * np.where(x > 0, 1.0, np.exp(x))),
+        "torch": _torch(lambda a, g, t: a.elu_backward(g, 1.0, 1.0, 1.0, False, t)),
+    },
+    "mish": {
+        "numpy": _numpy(lambda gy, x: gy * (lambda th: th + x * (1 - th * th) * _sigmoid(x))(
+            np.tanh(np.logaddexp(0, x)))),
+        "torch": _torch(lambda a, g, t: a.mish_backward(g, t)),
+    },
+    "leaky_relu": {
+        "numpy": _numpy(lambda gy, x: gy * np.where(x > 0, 1.0, 0.01)),
+        "torch": _torch(lambda a, g, t: a.leaky_relu_backward(g, t, 0.01, False)),
+    },
+    "hard_swish": {
+        "numpy": _numpy(lambda gy, x: gy * np.where(x < -3, 0.0, np.where(x <= 3, x / 3 + 0.5, 1.0))),
+        "torch": _torch(lambda a, g, t: a.hardswish_backward(g, t)),
+    },
+}
+
+
+def fastact_backward_case(name):
+    """A factory for fastact's backward of a case name."""
+    import fastact as fa
+
+    fn = getattr(fa, name + "_backward")
+    return lambda gy, x: (lambda: fn(gy, x))
+
+
+BACKWARD_CASES = tuple(BACKWARD_BASELINES)

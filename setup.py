@@ -40,7 +40,8 @@ def render_templates():
 
     table = load_table()
     context = {"KERNEL_ROWS": table["kernel_rows"](),
-               "ELEMENTWISE": table["ELEMENTWISE"]}
+               "ELEMENTWISE": table["ELEMENTWISE"],
+               "GATED_KERNELS": table["gated_kernel_rows"]()}
     for template in sorted(PKG.glob("*.tp")):
         target = template.with_suffix("")
         text = Tempita.sub(template.read_text(), **context)

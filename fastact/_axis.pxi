@@ -1,0 +1,413 @@
+# Axis-wise kernels: softmax, log_softmax, softmin, logsumexp and their
+# backward (included into _kernels.pyx, so they share its thread settings;
+# the per-block math is in _axis_math.pxi, maxout in _maxout.pxi).
+#
+# The Python layer (_axis.py, _layout.py) views every operand as a 3-D
+# strided array (P, N, Q): a "row" is one (p, q) pair, its N elements are
+# the ones reduced over. Operands: x (or y), the weights b, the where= mask,
+# grad_output, the output, and logsumexp's sign output; reduced operands have
+# stride 0 along N. Strides are in elements.
+#
+# Summation order is fixed by the data alone, never by threads or layout: a
+# row is cut into blocks of AX_BLOCK elements; inside a block, element i goes
+# to partial sum i % 8 and the eight are added as a fixed tree; blocks are
+# combined in order. A block's statistics are its max m_b, the weight c_b at
+# the max, and s_b = sum of w exp((v - m_b)/T) over the rest (the maximum
+# kept apart as in SciPy gh-18295, so logsumexp([0, -40]) keeps its 4e-18).
+#
+# Three ways to run, all calling the same block functions, hence the same
+# bits: many rows, a thread per row ("rows in cache: max, then exp-and-sum,
+# then scale"); a few long rows, the blocks of each phase split between
+# threads ("online max-and-sum, then exp-and-write"); rows along a non-last
+# axis, tiles of AX_LANES neighbouring rows gathered block by block into
+# contiguous buffers, where the row code runs unchanged (no transposed copy
+# of the array).
+
+from libc.math cimport exp, log, log1p, fabs, INFINITY, NAN
+from libc.stdlib cimport malloc, free
+from cython.parallel cimport threadid
+
+cdef extern from "_axis_loops.h" nogil:
+    # exp(t) for t <= 0, and the contiguous loops (see the header)
+    double fa_ax_exp(double t)
+    double fa_ax_exp32(double t)
+    void fa_ax_max_f(const float* x, npy_intp n, double sg, double* m, double* z)
+    void fa_ax_max_d(const double* x, npy_intp n, double sg, double* m, double* z)
+    void fa_ax_expsum_f(const float* x, npy_intp n, double sg, double m, double invT,
+                        double* e, double* c, double* s)
+    void fa_ax_expsum_d(const double* x, npy_intp n, double sg, double m, double invT,
+                        double* e, double* c, double* s)
+    void fa_ax_softmax_f(const float* x, npy_intp n, double sg, double m, double invT,
+                         double r, const double* e, float* o)
+    void fa_ax_softmax_d(const double* x, npy_intp n, double sg, double m, double invT,
+                         double r, const double* e, double* o)
+    void fa_ax_log_softmax_f(const float* x, npy_intp n, double sg, double M,
+                             double invT, double L, float* o)
+    void fa_ax_log_softmax_d(const double* x, npy_intp n, double sg, double M,
+                             double invT, double L, double* o)
+
+
+include "_axis_math.pxi"
+
+
+# ---- phases on (row, block) of a context ----------------------------------------
+
+cdef inline npy_intp _row_off(const Opd* a, npy_intp r, npy_intp Q) noexcept nogil:
+    return (r // Q) * a.sp + (r % Q) * a.sq
+
+
+cdef inline npy_intp _blk_len(const Ctx* c, npy_intp k) noexcept nogil:
+    return min(<npy_intp>AX_BLOCK, c.N - k * AX_BLOCK)
+
+
+cdef inline char* _at(const Opd* a, npy_intp r, npy_intp Q, npy_intp k,
+                      int item) noexcept nogil:
+    # block k of row r of an operand (NULL if absent)
+    if a.p == NULL:
+        return NULL
+    return a.p + (_row_off(a, r, Q) + k * AX_BLOCK * a.sn) * item
+
+
+cdef void _phase_a(const Ctx* c, npy_intp r, npy_intp k, Blk* b, double* e) noexcept nogil:
+    cdef npy_intp n = _blk_len(c, k)
+    cdef int item = 4 if c.f32 else 8
+    cdef char* x = _at(&c.x, r, c.Q, k, item)
+    cdef char* w = _at(&c.w, r, c.Q, k, item)
+    cdef unsigned char* mk = <unsigned char*>_at(&c.mk, r, c.Q, k, 1)
+    if w == NULL and mk == NULL and c.x.sn == 1:
+        if c.f32:
+            _stats_fast(<float*>x, n, c.sg, c.invT, e, b)
+        else:
+            _stats_fast(<double*>x, n, c.sg, c.invT, e, b)
+    elif c.f32:
+        _stats(<float*>x, c.x.sn, <float*>w, c.w.sn, mk, c.mk.sn, n, c.sg, c.invT, e, b)
+    else:
+        _stats(<double*>x, c.x.sn, <double*>w, c.w.sn, mk, c.mk.sn, n, c.sg, c.invT, e, b)
+
+
+cdef void _phase_b(const Ctx* c, npy_intp r, Blk* b, RowSt* rs) noexcept nogil:
+    cdef double lse, sgn
+    cdef npy_intp oo
+    _combine(b, c.K, c.invT, rs)
+    if c.op != OP_LSE:
+        return
+    _lse_result(rs, c.ret_sign, &lse, &sgn)
+    oo = _row_off(&c.o, r, c.Q)
+    if c.f32:
+        (<float*>c.o.p)[oo] = <float>lse
+        if c.sgn.p != NULL:
+            (<float*>c.sgn.p)[_row_off(&c.sgn, r, c.Q)] = <float>sgn
+    else:
+        (<double*>c.o.p)[oo] = lse
+        if c.sgn.p != NULL:
+            (<double*>c.sgn.p)[_row_off(&c.sgn, r, c.Q)] = sgn
+
+
+cdef void _phase_c(const Ctx* c, npy_intp r, npy_intp k, Blk* b, const double* e) noexcept nogil:
+    cdef npy_intp n = _blk_len(c, k)
+    cdef int item = 4 if c.f32 else 8
+    cdef char* x = _at(&c.x, r, c.Q, k, item)
+    cdef char* g = _at(&c.g, r, c.Q, k, item)
+    cdef unsigned char* mk = <unsigned char*>_at(&c.mk, r, c.Q, k, 1)
+    if c.f32:
+        b.dot = _dot(c, <float*>g, c.g.sn, <float*>x, c.x.sn, mk, c.mk.sn, n, e, b)
+    else:
+        b.dot = _dot(c, <double*>g, c.g.sn, <double*>x, c.x.sn, mk, c.mk.sn, n, e, b)
+
+
+cdef void _phase_d(const Ctx* c, const Blk* b, RowSt* rs) noexcept nogil:
+    cdef npy_intp k
+    cdef double dot = 0.0
+    for k in range(c.K):
+        dot += b[k].dot
+    rs.dot = dot
+
+
+cdef void _phase_e(const Ctx* c, npy_intp r, npy_intp k, const Blk* b,
+                   const RowSt* rs, const double* e) noexcept nogil:
+    cdef npy_intp n = _blk_len(c, k)
+    cdef int item = 4 if c.f32 else 8
+    cdef char* x = _at(&c.x, r, c.Q, k, item)
+    cdef char* w = _at(&c.w, r, c.Q, k, item)
+    cdef char* g = _at(&c.g, r, c.Q, k, item)
+    cdef char* o = _at(&c.o, r, c.Q, k, item)
+    cdef unsigned char* mk = <unsigned char*>_at(&c.mk, r, c.Q, k, 1)
+    if c.f32:
+        _write(c, rs, b, <float*>x, c.x.sn, <float*>w, c.w.sn, mk, c.mk.sn,
+               <float*>g, c.g.sn, e, <float*>o, c.o.sn, n)
+    else:
+        _write(c, rs, b, <double*>x, c.x.sn, <double*>w, c.w.sn, mk, c.mk.sn,
+               <double*>g, c.g.sn, e, <double*>o, c.o.sn, n)
+
+
+# ---- drivers ------------------------------------------------------------------
+
+cdef void _one_row(const Ctx* c, npy_intp r, Blk* b, RowSt* rs, double* e) noexcept nogil:
+    # a whole row on this thread: its blocks in order
+    cdef npy_intp k
+    rs.state = ROW_OK
+    rs.dot = 0.0
+    if c.needs_stats:
+        for k in range(c.K):
+            _phase_a(c, r, k, &b[k], NULL if e == NULL else e + k * AX_BLOCK)
+        _phase_b(c, r, b, rs)
+    if c.needs_dot and rs.state == ROW_OK:
+        for k in range(c.K):
+            _phase_c(c, r, k, &b[k], NULL if e == NULL else e + k * AX_BLOCK)
+        _phase_d(c, b, rs)
+    if c.writes:
+        for k in range(c.K):
+            _phase_e(c, r, k, &b[k], rs, NULL if e == NULL else e + k * AX_BLOCK)
+
+
+cdef void _split_blocks(const Ctx* c, Blk* blks, RowSt* rows, int nt) noexcept nogil:
+    # a few long rows: each phase's blocks in parallel, the rows in between
+    cdef npy_intp R = c.P * c.Q, K = c.K, t, r
+    for r in range(R):
+        rows[r].state = ROW_OK
+        rows[r].dot = 0.0
+    if c.needs_stats:
+        for t in prange(R * K, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
+            _phase_a(c, t // K, t % K, &blks[t], NULL)
+        for r in range(R):
+            _phase_b(c, r, blks + r * K, &rows[r])
+    if c.needs_dot:
+        for t in prange(R * K, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
+            if rows[t // K].state == ROW_OK:
+                _phase_c(c, t // K, t % K, &blks[t], NULL)
+        for r in range(R):
+            if rows[r].state == ROW_OK:
+                _phase_d(c, blks + r * K, &rows[r])
+    if c.writes:
+        for t in prange(R * K, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
+            _phase_e(c, t // K, t % K, &blks[t], &rows[t // K], NULL)
+
+
+cdef struct Tile:          # one thread's buffers for a tile of AX_LANES rows
+    char* x
+    char* w
+    char* g
+    char* o
+    unsigned char* mk
+    double* e
+    Blk* blk               # [lane][block]
+    RowSt* rs              # [lane]
+
+
+cdef void _gather(const Opd* a, char* buf, npy_intp r0, npy_intp Q, npy_intp k,
+                  npy_intp lanes, npy_intp n, int item) noexcept nogil:
+    # block k of rows r0 .. r0 + lanes - 1 into buf[lane * AX_BLOCK + i]
+    cdef npy_intp i, l, base = (r0 // Q) * a.sp + (r0 % Q) * a.sq + k * AX_BLOCK * a.sn
+    if a.p == NULL:
+        return
+    if a.sn == 0:
+        n = 1
+    for i in range(n):
+        for l in range(lanes):
+            if item == 8:
+                (<double*>buf)[l * AX_BLOCK + i] = (<double*>a.p)[base + i * a.sn + l * a.sq]
+            elif item == 4:
+                (<float*>buf)[l * AX_BLOCK + i] = (<float*>a.p)[base + i * a.sn + l * a.sq]
+            else:
+                (<unsigned char*>buf)[l * AX_BLOCK + i] = (<unsigned char*>a.p)[base + i * a.sn + l * a.sq]
+
+
+cdef void _scatter(const Opd* a, const char* buf, npy_intp r0, npy_intp Q, npy_intp k,
+                   npy_intp lanes, npy_intp n, int item) noexcept nogil:
+    cdef npy_intp i, l, base = (r0 // Q) * a.sp + (r0 % Q) * a.sq + k * AX_BLOCK * a.sn
+    for i in range(n):
+        for l in range(lanes):
+            if item == 8:
+                (<double*>a.p)[base + i * a.sn + l * a.sq] = (<double*>buf)[l * AX_BLOCK + i]
+            else:
+                (<float*>a.p)[base + i * a.sn + l * a.sq] = (<float*>buf)[l * AX_BLOCK + i]
+
+
+cdef inline Opd _buf_opd(const Opd* a, char* buf) noexcept nogil:
+    # an operand of the tile: lane l's block at buf + l * AX_BLOCK elements
+    cdef Opd t
+    t.p = NULL if a.p == NULL else buf
+    t.sp = 0
+    t.sq = AX_BLOCK
+    t.sn = 0 if a.sn == 0 else 1
+    return t
+
+
+cdef void _one_tile(const Ctx* c, npy_intp r0, npy_intp lanes, Tile* tb) noexcept nogil:
+    # rows r0 .. r0 + lanes - 1 (neighbours along a non-last axis): each block
+    # is gathered into contiguous per-lane buffers, where the row phases run
+    # unchanged, and the output scattered back
+    cdef Ctx t = c[0]
+    cdef npy_intp k, l, n
+    cdef int item = 4 if c.f32 else 8
+    cdef bint kept = c.K == 1                  # one block: gather once
+    cdef double* e = tb.e if (kept and c.keep_e) else NULL
+    t.P = 1
+    t.Q = AX_LANES
+    t.K = 1
+    t.x = _buf_opd(&c.x, tb.x)
+    t.w = _buf_opd(&c.w, tb.w)
+    t.g = _buf_opd(&c.g, tb.g)
+    t.mk = _buf_opd(&c.mk, <char*>tb.mk)
+    t.o = _buf_opd(&c.o, tb.o)
+    for l in range(lanes):
+        tb.rs[l].state = ROW_OK
+        tb.rs[l].dot = 0.0
+    if c.needs_stats:
+        for k in range(c.K):
+            n = _blk_len(c, k)
+            t.N = n
+            _gather(&c.x, tb.x, r0, c.Q, k, lanes, n, item)
+            _gather(&c.w, tb.w, r0, c.Q, k, lanes, n, item)
+            _gather(&c.mk, <char*>tb.mk, r0, c.Q, k, lanes, n, 1)
+            for l in range(lanes):
+                _phase_a(&t, l, 0, &tb.blk[l * c.K + k],
+                         NULL if e == NULL else e + l * AX_BLOCK)
+        for l in range(lanes):
+            _phase_b(c, r0 + l, tb.blk + l * c.K, &tb.rs[l])
+    if c.needs_dot:
+        for k in range(c.K):
+            n = _blk_len(c, k)
+            t.N = n
+            if not (kept and c.needs_stats):
+                _gather(&c.x, tb.x, r0, c.Q, k, lanes, n, item)
+                _gather(&c.mk, <char*>tb.mk, r0, c.Q, k, lanes, n, 1)
+            _gather(&c.g, tb.g, r0, c.Q, k, lanes, n, item)
+            for l in range(lanes):
+                if tb.rs[l].state == ROW_OK:
+                    _phase_c(&t, l, 0, &tb.blk[l * c.K + k],
+                             NULL if e == NULL else e + l * AX_BLOCK)
+        for l in range(lanes):
+            if tb.rs[l].state == ROW_OK:
+                _phase_d(c, tb.blk + l * c.K, &tb.rs[l])
+    if c.writes:
+        for k in range(c.K):
+            n = _blk_len(c, k)
+            t.N = n
+            if not kept:
+                _gather(&c.x, tb.x, r0, c.Q, k, lanes, n, item)
+                _gather(&c.w, tb.w, r0, c.Q, k, lanes, n, item)
+                _gather(&c.mk, <char*>tb.mk, r0, c.Q, k, lanes, n, 1)
+                _gather(&c.g, tb.g, r0, c.Q, k, lanes, n, item)
+            elif not c.needs_dot:
+                _gather(&c.g, tb.g, r0, c.Q, k, lanes, n, item)
+            for l in range(lanes):
+                _phase_e(&t, l, 0, &tb.blk[l * c.K + k], &tb.rs[l],
+                         NULL if e == NULL else e + l * AX_BLOCK)
+            _scatter(&c.o, tb.o, r0, c.Q, k, lanes, n, item)
+
+
+cdef Tile _tile_at(char* mem, npy_intp K) noexcept nogil:
+    # carve one thread's Tile out of mem (see _tile_bytes)
+    cdef Tile tb
+    cdef npy_intp lane_block = AX_LANES * AX_BLOCK
+    tb.e = <double*>mem
+    tb.x = mem + 8 * lane_block
+    tb.w = mem + 16 * lane_block
+    tb.g = mem + 24 * lane_block
+    tb.o = mem + 32 * lane_block
+    tb.rs = <RowSt*>(mem + 40 * lane_block)
+    tb.blk = <Blk*>(mem + 40 * lane_block + AX_LANES * sizeof(RowSt))
+    tb.mk = <unsigned char*>(mem + 40 * lane_block + AX_LANES * sizeof(RowSt)
+                             + AX_LANES * K * sizeof(Blk))
+    return tb
+
+
+cdef inline npy_intp _tile_bytes(npy_intp K) noexcept nogil:
+    cdef npy_intp b = (40 * AX_LANES * AX_BLOCK + AX_LANES * sizeof(RowSt)
+                       + AX_LANES * K * sizeof(Blk) + AX_LANES * AX_BLOCK)
+    return (b + 63) // 64 * 64
+
+
+cdef int _run(Ctx* c) except -1:
+    cdef npy_intp R = c.P * c.Q, K = c.K, r, u, U, per
+    cdef int nt = _team_size(R * c.N, AX_COST)
+    # rows along a non-last axis, whose neighbours are closer in memory than
+    # their own elements: tiles
+    cdef bint tiles = c.Q > 1 and c.x.sq != 0 and abs(c.x.sq) < abs(c.x.sn)
+    cdef bint by_rows = not tiles and (nt == 1 or K == 1 or R >= 4 * nt)
+    cdef npy_intp ne = c.N if (c.keep_e and by_rows and c.N <= AX_SCRATCH) else 0
+    cdef npy_intp nb = R * K if not (tiles or by_rows) else nt * K
+    cdef char* mem
+    cdef fexcept_t flags
+    if tiles:
+        per = _tile_bytes(K)
+        mem = <char*>malloc(nt * per)
+    else:
+        per = 0
+        mem = <char*>malloc(nb * sizeof(Blk) + R * sizeof(RowSt) + nt * ne * sizeof(double))
+    if mem == NULL:
+        raise MemoryError()
+    cdef Blk* blks = <Blk*>mem
+    cdef RowSt* rows = <RowSt*>(mem + nb * sizeof(Blk))
+    cdef double* scratch = <double*>(mem + nb * sizeof(Blk) + R * sizeof(RowSt))
+    cdef Tile tb
+    with nogil:
+        fegetexceptflag(&flags, FE_ALL_EXCEPT)
+        if tiles:
+            U = (c.Q + AX_LANES - 1) // AX_LANES
+            for u in prange(c.P * U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
+                tb = _tile_at(mem + threadid() * per, K)
+                r = (u // U) * c.Q + (u % U) * AX_LANES
+                _one_tile(c, r, min(<npy_intp>AX_LANES, c.Q - (u % U) * AX_LANES), &tb)
+        elif by_rows:
+            for r in prange(R, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
+                _one_row(c, r, blks + threadid() * K, rows + r,
+                         NULL if ne == 0 else scratch + threadid() * ne)
+        else:
+            _split_blocks(c, blks, rows, nt)
+        fesetexceptflag(&flags, FE_ALL_EXCEPT)
+    free(mem)
+    return 0
+
+
+_ABSENT = (None, None)
+
+
+cdef Opd _opd(tuple pair):
+    # (ndarray or None, (sP, sN, sQ)) -> Opd
+    cdef Opd a
+    arr, strides = pair
+    if arr is None:
+        a.p = NULL
+        a.sp = a.sn = a.sq = 0
+        return a
+    a.p = <char*>cnp.PyArray_DATA(<cnp.ndarray>arr)
+    a.sp, a.sn, a.sq = strides
+    return a
+
+
+def axis_reduce(int op, tuple dims, dict arrays, double T=1.0, double sg=1.0,
+                bint from_y=False, bint ret_sign=False):
+    """Run one axis-wise operation.
+
+    dims = (P, N, Q); arrays maps 'x', 'w', 'mk', 'g', 'o', 'sgn' to
+    (ndarray, (sP, sN, sQ)) in element strides, all of one float dtype
+    (the mask uint8). Called by fastact._axis only, which has checked
+    everything: shapes, strides, dtypes, overlap.
+    """
+    cdef Ctx c
+    c.op = op
+    c.f32 = arrays["x"][0].dtype.itemsize == 4
+    c.P, c.N, c.Q = dims
+    c.K = (c.N + AX_BLOCK - 1) // AX_BLOCK if c.N > 0 else 1
+    c.invT = 1.0 / T
+    c.sg = sg
+    c.from_y = from_y
+    c.ret_sign = ret_sign
+    c.needs_stats = not (from_y and (op == OP_SOFTMAX_BWD or op == OP_LOG_SOFTMAX_BWD))
+    c.needs_dot = op == OP_SOFTMAX_BWD or op == OP_LOG_SOFTMAX_BWD
+    c.writes = op != OP_LSE
+    # keep a row's exps when they are used again after the sum
+    c.keep_e = op == OP_SOFTMAX or op == OP_LSE_BWD or (c.needs_dot and not from_y)
+    c.x = _opd(arrays["x"])
+    c.w = _opd(arrays.get("w", _ABSENT))
+    c.mk = _opd(arrays.get("mk", _ABSENT))
+    c.g = _opd(arrays.get("g", _ABSENT))
+    c.o = _opd(arrays.get("o", _ABSENT))
+    c.sgn = _opd(arrays.get("sgn", _ABSENT))
+    if c.P * c.Q == 0:
+        return
+    _run(&c)
+
+

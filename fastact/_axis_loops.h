@@ -1,0 +1,171 @@
+/* The inner loops of the axis-wise kernels (_axis.pxi) for the common case:
+ * one block of a row, contiguous, no mask, no weights. Everything else runs
+ * through the general loops of _axis.pxi, which compute the same numbers in
+ * the same order (same exp, same eight partial sums), so a value gets the
+ * same bits whichever loop handles it.
+ *
+ * The loops keep eight independent lanes (element i goes to lane i % 8) so
+ * the compiler vectorises them, and are built for several instruction sets,
+ * the best chosen when the module loads (GCC/Clang target_clones, x86-64
+ * Linux with glibc). The build has no FMA contraction (-ffp-contract=off),
+ * so every version computes the same bits.
+ */
+#ifndef FASTACT_AXIS_LOOPS_H
+#define FASTACT_AXIS_LOOPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) \
+    && defined(__linux__) && defined(__GLIBC__) && !defined(FASTACT_NO_CLONES)
+#define FA_AX_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
+#else
+#define FA_AX_CLONES
+#endif
+
+/* exp(t) for t <= 0 (t = -inf gives 0; no NaN reaches it), branch-free.
+ * t = k ln2 + r with |r| <= ln2/2: k by the 1.5 * 2^52 rounding trick (the
+ * low bits of t log2(e) + 1.5 * 2^52 hold k), ln2 split as in fdlibm so
+ * k ln2_hi is exact; exp(r) by its Taylor polynomial; 2^k built in the
+ * exponent bits as 2^(k + 54) * 2^-54, so results down to the subnormals
+ * get one rounding. Degree 13 leaves r^14/14! < 5e-18 (double results,
+ * within 1 ulp of libm); degree 8 leaves 2e-10, far below float32's 6e-8
+ * (the float32 kernels). */
+static const double FA_AX_LOG2E = 1.4426950408889634;
+static const double FA_AX_SHIFT = 6755399441055744.0;          /* 1.5 * 2^52 */
+static const double FA_AX_LN2_HI = 6.93147180369123816490e-01;
+static const double FA_AX_LN2_LO = 1.90821492927058770002e-10;
+static const double FA_AX_2M54 = 1.0 / 18014398509481984.0;     /* 2^-54 */
+
+static inline double fa_ax_reduce(double t, double* r) {
+    double kd, k;
+    t = t > -746.0 ? t : -746.0;               /* exp(-746) = 0: covers -inf */
+    kd = t * FA_AX_LOG2E + FA_AX_SHIFT;
+    k = kd - FA_AX_SHIFT;
+    *r = (t - k * FA_AX_LN2_HI) - k * FA_AX_LN2_LO;
+    return kd;
+}
+
+static inline double fa_ax_scale(double p, double kd) {
+    uint64_t bits;
+    double s;
+    memcpy(&bits, &kd, sizeof bits);
+    bits = (bits + (uint64_t)(1023 + 54)) << 52;  /* 2^(k + 54), k >= -1077 */
+    memcpy(&s, &bits, sizeof s);
+    return (p * s) * FA_AX_2M54;
+}
+
+/* 1/k!, k = 0..13 */
+static const double FA_AX_INV_FACT[14] = {
+    1.0, 1.0, 1.0 / 2.0, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, 1.0 / 720.0, 1.0 / 5040.0,
+    1.0 / 40320.0, 1.0 / 362880.0, 1.0 / 3628800.0, 1.0 / 39916800.0,
+    1.0 / 479001600.0, 1.0 / 6227020800.0,
+};
+
+static inline double fa_ax_exp_taylor(double t, int degree) {
+    double r, p, kd = fa_ax_reduce(t, &r);
+    int k;
+    p = FA_AX_INV_FACT[degree];
+    for (k = degree - 1; k >= 0; k--)       /* unrolled: degree is a constant */
+        p = p * r + FA_AX_INV_FACT[k];
+    return fa_ax_scale(p, kd);
+}
+
+static inline double fa_ax_exp(double t) { return fa_ax_exp_taylor(t, 13); }
+static inline double fa_ax_exp32(double t) { return fa_ax_exp_taylor(t, 8); }
+
+static inline double fa_ax_sum8(const double* a) {
+    return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
+/* FA_AX_LOOPS(T, SUF, EXP) defines, for input type T:
+ *
+ * fa_ax_max_SUF: m = max of v = sg x; z = sum of (v - v), NaN iff some
+ *   entry is inf or NaN (then the caller takes the careful general loop).
+ * fa_ax_expsum_SUF: e_i = EXP((v_i - m) / T) (stored when e != NULL),
+ *   c = number of v_i == m, s = sum of the other e_i in lanes i % 8.
+ *   One comparison feeds both selects: two would stop the vectoriser.
+ * fa_ax_softmax_SUF: o_i = e_i r (e_i recomputed when e == NULL).
+ * fa_ax_log_softmax_SUF: o_i = (v_i - M) / T - L.
+ */
+#define FA_AX_LOOPS(T, SUF, EXP)                                                   \
+FA_AX_CLONES static void fa_ax_max_##SUF(const T* x, ptrdiff_t n, double sg,       \
+                                         double* m_out, double* z_out) {           \
+    double mx[8], zz[8], m;                                                        \
+    ptrdiff_t i, l, n8 = n - n % 8;                                                \
+    for (l = 0; l < 8; l++) { mx[l] = -INFINITY; zz[l] = 0.0; }                    \
+    for (i = 0; i < n8; i += 8)                                                    \
+        for (l = 0; l < 8; l++) {                                                  \
+            double v = sg * (double)x[i + l];                                      \
+            mx[l] = v > mx[l] ? v : mx[l];                                         \
+            zz[l] += v - v;                                                        \
+        }                                                                          \
+    for (i = n8; i < n; i++) {                                                     \
+        double v = sg * (double)x[i];                                              \
+        mx[i - n8] = v > mx[i - n8] ? v : mx[i - n8];                              \
+        zz[i - n8] += v - v;                                                       \
+    }                                                                              \
+    m = mx[0];                                                                     \
+    for (l = 1; l < 8; l++) m = mx[l] > m ? mx[l] : m;                             \
+    *m_out = m;                                                                    \
+    *z_out = fa_ax_sum8(zz);                                                       \
+}                                                                                  \
+                                                                                   \
+FA_AX_CLONES static void fa_ax_expsum_##SUF(const T* x, ptrdiff_t n, double sg,    \
+        double m, double invT, double* e, double* c_out, double* s_out) {          \
+    double cnt[8], acc[8];                                                         \
+    ptrdiff_t i, l, n8 = n - n % 8;                                                \
+    for (l = 0; l < 8; l++) { cnt[l] = 0.0; acc[l] = 0.0; }                        \
+    if (e != NULL) {                                                               \
+        for (i = 0; i < n8; i += 8)                                                \
+            for (l = 0; l < 8; l++) {                                              \
+                double v = sg * (double)x[i + l];                                  \
+                double ee = EXP((v - m) * invT);                                   \
+                double eq = v == m ? 1.0 : 0.0;                                    \
+                e[i + l] = ee;                                                     \
+                cnt[l] += eq;                                                      \
+                acc[l] += ee * (1.0 - eq);                                         \
+            }                                                                      \
+    } else {                                                                       \
+        for (i = 0; i < n8; i += 8)                                                \
+            for (l = 0; l < 8; l++) {                                              \
+                double v = sg * (double)x[i + l];                                  \
+                double ee = EXP((v - m) * invT);                                   \
+                double eq = v == m ? 1.0 : 0.0;                                    \
+                cnt[l] += eq;                                                      \
+                acc[l] += ee * (1.0 - eq);                                         \
+            }                                                                      \
+    }                                                                              \
+    for (i = n8; i < n; i++) {                                                     \
+        double v = sg * (double)x[i];                                              \
+        double ee = EXP((v - m) * invT);                                           \
+        double eq = v == m ? 1.0 : 0.0;                                            \
+        if (e != NULL) e[i] = ee;                                                  \
+        cnt[i - n8] += eq;                                                         \
+        acc[i - n8] += ee * (1.0 - eq);                                            \
+    }                                                                              \
+    *c_out = fa_ax_sum8(cnt);                  /* whole numbers: exact */          \
+    *s_out = fa_ax_sum8(acc);                                                      \
+}                                                                                  \
+                                                                                   \
+FA_AX_CLONES static void fa_ax_softmax_##SUF(const T* x, ptrdiff_t n, double sg,   \
+        double m, double invT, double r, const double* e, T* o) {                  \
+    ptrdiff_t i;                                                                   \
+    if (e != NULL)                                                                 \
+        for (i = 0; i < n; i++) o[i] = (T)(e[i] * r);                              \
+    else                                                                           \
+        for (i = 0; i < n; i++) o[i] = (T)(EXP((sg * (double)x[i] - m) * invT) * r); \
+}                                                                                  \
+                                                                                   \
+FA_AX_CLONES static void fa_ax_log_softmax_##SUF(const T* x, ptrdiff_t n,          \
+        double sg, double M, double invT, double L, T* o) {                        \
+    ptrdiff_t i;                                                                   \
+    for (i = 0; i < n; i++) o[i] = (T)((sg * (double)x[i] - M) * invT - L);        \
+}
+
+FA_AX_LOOPS(float, f, fa_ax_exp32)
+FA_AX_LOOPS(double, d, fa_ax_exp)
+
+#endif

@@ -19,7 +19,7 @@
 # bits: many rows, a thread per row ("rows in cache: max, then exp-and-sum,
 # then scale"); a few long rows, the blocks of each phase split between
 # threads ("online max-and-sum, then exp-and-write"); rows along a non-last
-# axis, tiles of AX_LANES neighbouring rows gathered block by block into
+# axis, tiles of neighbouring rows (a cache line of each) gathered block by block into
 # contiguous buffers, where the row code runs unchanged (no transposed copy
 # of the array).
 
@@ -28,7 +28,7 @@ from libc.stdlib cimport malloc, free
 from cython.parallel cimport threadid
 
 cdef extern from "_axis_loops.h" nogil:
-    # exp(t) for t <= 0, and the contiguous loops (see the header)
+    # exp(t) for t <= 0 (for double and float32 results), and the loops
     double fa_ax_exp(double t)
     double fa_ax_exp32(double t)
     void fa_ax_max_f(const float* x, npy_intp n, double sg, double* m, double* z)
@@ -53,6 +53,11 @@ include "_axis_math.pxi"
 # ---- phases on (row, block) of a context ----------------------------------------
 
 cdef inline npy_intp _row_off(const Opd* a, npy_intp r, npy_intp Q) noexcept nogil:
+    # row r = p Q + q; no division in the common cases (P or Q is 1)
+    if r < Q:
+        return r * a.sq
+    if Q == 1:
+        return r * a.sp
     return (r // Q) * a.sp + (r % Q) * a.sq
 
 
@@ -89,6 +94,8 @@ cdef void _phase_b(const Ctx* c, npy_intp r, Blk* b, RowSt* rs) noexcept nogil:
     cdef double lse, sgn
     cdef npy_intp oo
     _combine(b, c.K, c.invT, rs)
+    if c.op == OP_LOG_SOFTMAX and rs.state == ROW_OK:
+        rs.L = _log_total(rs)
     if c.op != OP_LSE:
         return
     _lse_result(rs, c.ret_sign, &lse, &sgn)
@@ -194,41 +201,55 @@ cdef struct Tile:          # one thread's buffers for a tile of AX_LANES rows
     RowSt* rs              # [lane]
 
 
+ctypedef fused elem:
+    float
+    double
+    unsigned char
+
+
+cdef void _transpose(const elem* src, npy_intp s_i, npy_intp s_l, elem* dst, npy_intp d_i,
+                     npy_intp d_l, npy_intp n, npy_intp lanes) noexcept nogil:
+    # dst[i * d_i + l * d_l] = src[i * s_i + l * s_l]: a block of a tile, in
+    # one direction or the other, lanes innermost on the strided side
+    cdef npy_intp i, l
+    for i in range(n):
+        for l in range(lanes):
+            dst[i * d_i + l * d_l] = src[i * s_i + l * s_l]
+
+
 cdef void _gather(const Opd* a, char* buf, npy_intp r0, npy_intp Q, npy_intp k,
                   npy_intp lanes, npy_intp n, int item) noexcept nogil:
-    # block k of rows r0 .. r0 + lanes - 1 into buf[lane * AX_BLOCK + i]
-    cdef npy_intp i, l, base = (r0 // Q) * a.sp + (r0 % Q) * a.sq + k * AX_BLOCK * a.sn
+    # block k of rows r0 .. r0 + lanes - 1 into buf[lane * AX_LANE_STRIDE + i]
+    cdef npy_intp base = (r0 // Q) * a.sp + (r0 % Q) * a.sq + k * AX_BLOCK * a.sn
     if a.p == NULL:
         return
     if a.sn == 0:
         n = 1
-    for i in range(n):
-        for l in range(lanes):
-            if item == 8:
-                (<double*>buf)[l * AX_BLOCK + i] = (<double*>a.p)[base + i * a.sn + l * a.sq]
-            elif item == 4:
-                (<float*>buf)[l * AX_BLOCK + i] = (<float*>a.p)[base + i * a.sn + l * a.sq]
-            else:
-                (<unsigned char*>buf)[l * AX_BLOCK + i] = (<unsigned char*>a.p)[base + i * a.sn + l * a.sq]
+    if item == 8:
+        _transpose(<double*>a.p + base, a.sn, a.sq, <double*>buf, 1, AX_LANE_STRIDE, n, lanes)
+    elif item == 4:
+        _transpose(<float*>a.p + base, a.sn, a.sq, <float*>buf, 1, AX_LANE_STRIDE, n, lanes)
+    else:
+        _transpose(<unsigned char*>a.p + base, a.sn, a.sq, <unsigned char*>buf, 1,
+                   AX_LANE_STRIDE, n, lanes)
 
 
-cdef void _scatter(const Opd* a, const char* buf, npy_intp r0, npy_intp Q, npy_intp k,
+cdef void _scatter(const Opd* a, char* buf, npy_intp r0, npy_intp Q, npy_intp k,
                    npy_intp lanes, npy_intp n, int item) noexcept nogil:
-    cdef npy_intp i, l, base = (r0 // Q) * a.sp + (r0 % Q) * a.sq + k * AX_BLOCK * a.sn
-    for i in range(n):
-        for l in range(lanes):
-            if item == 8:
-                (<double*>a.p)[base + i * a.sn + l * a.sq] = (<double*>buf)[l * AX_BLOCK + i]
-            else:
-                (<float*>a.p)[base + i * a.sn + l * a.sq] = (<float*>buf)[l * AX_BLOCK + i]
+    # the inverse of _gather, for the output
+    cdef npy_intp base = (r0 // Q) * a.sp + (r0 % Q) * a.sq + k * AX_BLOCK * a.sn
+    if item == 8:
+        _transpose(<double*>buf, 1, AX_LANE_STRIDE, <double*>a.p + base, a.sn, a.sq, n, lanes)
+    else:
+        _transpose(<float*>buf, 1, AX_LANE_STRIDE, <float*>a.p + base, a.sn, a.sq, n, lanes)
 
 
 cdef inline Opd _buf_opd(const Opd* a, char* buf) noexcept nogil:
-    # an operand of the tile: lane l's block at buf + l * AX_BLOCK elements
+    # an operand of the tile: lane l's block at buf + l * AX_LANE_STRIDE elements
     cdef Opd t
     t.p = NULL if a.p == NULL else buf
     t.sp = 0
-    t.sq = AX_BLOCK
+    t.sq = AX_LANE_STRIDE
     t.sn = 0 if a.sn == 0 else 1
     return t
 
@@ -262,7 +283,7 @@ cdef void _one_tile(const Ctx* c, npy_intp r0, npy_intp lanes, Tile* tb) noexcep
             _gather(&c.mk, <char*>tb.mk, r0, c.Q, k, lanes, n, 1)
             for l in range(lanes):
                 _phase_a(&t, l, 0, &tb.blk[l * c.K + k],
-                         NULL if e == NULL else e + l * AX_BLOCK)
+                         NULL if e == NULL else e + l * AX_LANE_STRIDE)
         for l in range(lanes):
             _phase_b(c, r0 + l, tb.blk + l * c.K, &tb.rs[l])
     if c.needs_dot:
@@ -276,7 +297,7 @@ cdef void _one_tile(const Ctx* c, npy_intp r0, npy_intp lanes, Tile* tb) noexcep
             for l in range(lanes):
                 if tb.rs[l].state == ROW_OK:
                     _phase_c(&t, l, 0, &tb.blk[l * c.K + k],
-                             NULL if e == NULL else e + l * AX_BLOCK)
+                             NULL if e == NULL else e + l * AX_LANE_STRIDE)
         for l in range(lanes):
             if tb.rs[l].state == ROW_OK:
                 _phase_d(c, tb.blk + l * c.K, &tb.rs[l])
@@ -293,14 +314,14 @@ cdef void _one_tile(const Ctx* c, npy_intp r0, npy_intp lanes, Tile* tb) noexcep
                 _gather(&c.g, tb.g, r0, c.Q, k, lanes, n, item)
             for l in range(lanes):
                 _phase_e(&t, l, 0, &tb.blk[l * c.K + k], &tb.rs[l],
-                         NULL if e == NULL else e + l * AX_BLOCK)
+                         NULL if e == NULL else e + l * AX_LANE_STRIDE)
             _scatter(&c.o, tb.o, r0, c.Q, k, lanes, n, item)
 
 
 cdef Tile _tile_at(char* mem, npy_intp K) noexcept nogil:
     # carve one thread's Tile out of mem (see _tile_bytes)
     cdef Tile tb
-    cdef npy_intp lane_block = AX_LANES * AX_BLOCK
+    cdef npy_intp lane_block = AX_LANES * AX_LANE_STRIDE
     tb.e = <double*>mem
     tb.x = mem + 8 * lane_block
     tb.w = mem + 16 * lane_block
@@ -314,13 +335,13 @@ cdef Tile _tile_at(char* mem, npy_intp K) noexcept nogil:
 
 
 cdef inline npy_intp _tile_bytes(npy_intp K) noexcept nogil:
-    cdef npy_intp b = (40 * AX_LANES * AX_BLOCK + AX_LANES * sizeof(RowSt)
-                       + AX_LANES * K * sizeof(Blk) + AX_LANES * AX_BLOCK)
+    cdef npy_intp b = (40 * AX_LANES * AX_LANE_STRIDE + AX_LANES * sizeof(RowSt)
+                       + AX_LANES * K * sizeof(Blk) + AX_LANES * AX_LANE_STRIDE)
     return (b + 63) // 64 * 64
 
 
 cdef int _run(Ctx* c) except -1:
-    cdef npy_intp R = c.P * c.Q, K = c.K, r, u, U, per
+    cdef npy_intp R = c.P * c.Q, K = c.K, r, u, U, per, lanes
     cdef int nt = _team_size(R * c.N, AX_COST)
     # rows along a non-last axis, whose neighbours are closer in memory than
     # their own elements: tiles
@@ -345,11 +366,13 @@ cdef int _run(Ctx* c) except -1:
     with nogil:
         fegetexceptflag(&flags, FE_ALL_EXCEPT)
         if tiles:
-            U = (c.Q + AX_LANES - 1) // AX_LANES
+            # a tile spans a cache line of each row's element: 8 doubles, 16 floats
+            lanes = AX_LANES if c.f32 else AX_LANES // 2
+            U = (c.Q + lanes - 1) // lanes
             for u in prange(c.P * U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
                 tb = _tile_at(mem + threadid() * per, K)
-                r = (u // U) * c.Q + (u % U) * AX_LANES
-                _one_tile(c, r, min(<npy_intp>AX_LANES, c.Q - (u % U) * AX_LANES), &tb)
+                r = (u // U) * c.Q + (u % U) * lanes
+                _one_tile(c, r, min(lanes, c.Q - (u % U) * lanes), &tb)
         elif by_rows:
             for r in prange(R, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
                 _one_row(c, r, blks + threadid() * K, rows + r,

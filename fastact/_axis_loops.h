@@ -30,9 +30,8 @@
  * low bits of t log2(e) + 1.5 * 2^52 hold k), ln2 split as in fdlibm so
  * k ln2_hi is exact; exp(r) by its Taylor polynomial; 2^k built in the
  * exponent bits as 2^(k + 54) * 2^-54, so results down to the subnormals
- * get one rounding. Degree 13 leaves r^14/14! < 5e-18 (double results,
- * within 1 ulp of libm); degree 8 leaves 2e-10, far below float32's 6e-8
- * (the float32 kernels). */
+ * get one rounding. Degree 13 leaves r^14/14! < 5e-18 (within 1 ulp of
+ * libm). */
 static const double FA_AX_LOG2E = 1.4426950408889634;
 static const double FA_AX_SHIFT = 6755399441055744.0;          /* 1.5 * 2^52 */
 static const double FA_AX_LN2_HI = 6.93147180369123816490e-01;
@@ -74,43 +73,53 @@ static inline double fa_ax_exp_taylor(double t, int degree) {
 }
 
 static inline double fa_ax_exp(double t) { return fa_ax_exp_taylor(t, 13); }
+
+/* For float32 results: degree 8 leaves r^9/9! < 2e-10, far below float32's
+ * eps (6e-8); computed in double like everything else, so a float32 result
+ * is the double result rounded once. */
 static inline double fa_ax_exp32(double t) { return fa_ax_exp_taylor(t, 8); }
 
 static inline double fa_ax_sum8(const double* a) {
     return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
 }
 
-/* FA_AX_LOOPS(T, SUF, EXP) defines, for input type T:
+/* FA_AX_LOOPS(T, SUF, EXP) defines, for input type T (the maximum is taken
+ * in T, exactly; everything else is computed in double):
  *
  * fa_ax_max_SUF: m = max of v = sg x; z = sum of (v - v), NaN iff some
  *   entry is inf or NaN (then the caller takes the careful general loop).
- * fa_ax_expsum_SUF: e_i = EXP((v_i - m) / T) (stored when e != NULL),
- *   c = number of v_i == m, s = sum of the other e_i in lanes i % 8.
- *   One comparison feeds both selects: two would stop the vectoriser.
+ *   With a NaN, m is meaningless: the caller does not use it.
+ * fa_ax_expsum_SUF: e_i = EXP((v_i - m) * (1/T)) (stored when e != NULL),
+ *   c = number of v_i == m, s = sum of the other e_i in lanes i % 8 (adding
+ *   e_i - [v_i == m], which is e_i or exactly 0). One comparison feeds both:
+ *   two would stop the vectoriser.
  * fa_ax_softmax_SUF: o_i = e_i r (e_i recomputed when e == NULL).
  * fa_ax_log_softmax_SUF: o_i = (v_i - M) / T - L.
  */
 #define FA_AX_LOOPS(T, SUF, EXP)                                                   \
 FA_AX_CLONES static void fa_ax_max_##SUF(const T* x, ptrdiff_t n, double sg,       \
                                          double* m_out, double* z_out) {           \
-    double mx[8], zz[8], m;                                                        \
-    ptrdiff_t i, l, n8 = n - n % 8;                                                \
-    for (l = 0; l < 8; l++) { mx[l] = -INFINITY; zz[l] = 0.0; }                    \
-    for (i = 0; i < n8; i += 8)                                                    \
-        for (l = 0; l < 8; l++) {                                                  \
-            double v = sg * (double)x[i + l];                                      \
-            mx[l] = v > mx[l] ? v : mx[l];                                         \
+    /* the maximum does not depend on the order: sixteen lanes, in the form    \
+       (a > b ? a : b) that compilers turn into vector max instructions */      \
+    T mx[16], zz[16], m, sgt = (T)sg;                                              \
+    ptrdiff_t i, l, n16 = n - n % 16;                                              \
+    for (l = 0; l < 16; l++) { mx[l] = -INFINITY; zz[l] = 0; }                     \
+    for (i = 0; i < n16; i += 16)                                                  \
+        for (l = 0; l < 16; l++) {                                                 \
+            T v = sgt * x[i + l];                                                  \
+            mx[l] = mx[l] > v ? mx[l] : v;                                         \
             zz[l] += v - v;                                                        \
         }                                                                          \
-    for (i = n8; i < n; i++) {                                                     \
-        double v = sg * (double)x[i];                                              \
-        mx[i - n8] = v > mx[i - n8] ? v : mx[i - n8];                              \
-        zz[i - n8] += v - v;                                                       \
+    for (i = n16; i < n; i++) {                                                    \
+        T v = sgt * x[i];                                                          \
+        mx[i - n16] = mx[i - n16] > v ? mx[i - n16] : v;                           \
+        zz[i - n16] += v - v;                                                      \
     }                                                                              \
     m = mx[0];                                                                     \
-    for (l = 1; l < 8; l++) m = mx[l] > m ? mx[l] : m;                             \
+    for (l = 1; l < 16; l++) m = mx[l] > m ? mx[l] : m;                            \
+    for (l = 1; l < 16; l++) zz[0] += zz[l];                                       \
     *m_out = m;                                                                    \
-    *z_out = fa_ax_sum8(zz);                                                       \
+    *z_out = zz[0];                                                                \
 }                                                                                  \
                                                                                    \
 FA_AX_CLONES static void fa_ax_expsum_##SUF(const T* x, ptrdiff_t n, double sg,    \
@@ -126,7 +135,7 @@ FA_AX_CLONES static void fa_ax_expsum_##SUF(const T* x, ptrdiff_t n, double sg, 
                 double eq = v == m ? 1.0 : 0.0;                                    \
                 e[i + l] = ee;                                                     \
                 cnt[l] += eq;                                                      \
-                acc[l] += ee * (1.0 - eq);                                         \
+                acc[l] += ee - eq;            /* ee = 1 exactly where eq = 1 */    \
             }                                                                      \
     } else {                                                                       \
         for (i = 0; i < n8; i += 8)                                                \
@@ -135,7 +144,7 @@ FA_AX_CLONES static void fa_ax_expsum_##SUF(const T* x, ptrdiff_t n, double sg, 
                 double ee = EXP((v - m) * invT);                                   \
                 double eq = v == m ? 1.0 : 0.0;                                    \
                 cnt[l] += eq;                                                      \
-                acc[l] += ee * (1.0 - eq);                                         \
+                acc[l] += ee - eq;                                                 \
             }                                                                      \
     }                                                                              \
     for (i = n8; i < n; i++) {                                                     \
@@ -144,7 +153,7 @@ FA_AX_CLONES static void fa_ax_expsum_##SUF(const T* x, ptrdiff_t n, double sg, 
         double eq = v == m ? 1.0 : 0.0;                                            \
         if (e != NULL) e[i] = ee;                                                  \
         cnt[i - n8] += eq;                                                         \
-        acc[i - n8] += ee * (1.0 - eq);                                            \
+        acc[i - n8] += ee - eq;                                                    \
     }                                                                              \
     *c_out = fa_ax_sum8(cnt);                  /* whole numbers: exact */          \
     *s_out = fa_ax_sum8(acc);                                                      \

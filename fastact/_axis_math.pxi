@@ -10,7 +10,9 @@ ctypedef fused real:
 cdef enum:
     AX_BLOCK = 2048        # elements per block: fixes the summation order
     AX_SCRATCH = 32768     # rows up to this length keep their exps in a buffer
-    AX_LANES = 8           # rows per tile along a non-last axis
+    AX_LANES = 16          # rows per tile along a non-last axis (at most)
+    AX_LANE_STRIDE = 2048 + 24   # a lane's buffer: a block, padded so the
+                                 # eight lanes do not share cache sets
     AX_COST = 8            # work per element relative to relu (for _team_size)
 
 cdef enum:                 # operations
@@ -77,11 +79,13 @@ cdef inline bint _selected(const unsigned char* mk, npy_intp smk, const real* w,
     return w == NULL or w[i * sw] != 0
 
 
-cdef inline double _exp(const real* tag, double t) noexcept nogil:
+cdef inline double _exp_arg(const real* tag, double v, double m, double invT) noexcept nogil:
+    # exp((v - m)/T) as the loops of _axis_loops.h compute it (in double; the
+    # shorter polynomial for float32 results)
     if real is float:
-        return fa_ax_exp32(t)
+        return fa_ax_exp32((v - m) * invT)
     else:
-        return fa_ax_exp(t)
+        return fa_ax_exp((v - m) * invT)
 
 
 cdef inline double _e(const real* tag, double v, const Blk* b, double invT) noexcept nogil:
@@ -90,7 +94,7 @@ cdef inline double _e(const real* tag, double v, const Blk* b, double invT) noex
         return 0.0
     if v == b.m:
         return 1.0
-    return _exp(tag, (v - b.m) * invT)
+    return _exp_arg(tag, v, b.m, invT)
 
 
 # ---- phase A: the statistics of one block ----------------------------------
@@ -138,7 +142,7 @@ cdef void _stats(const real* x, npy_intp sx, const real* w, npy_intp sw,
                 ee = 1.0
                 c += wi
             else:
-                ee = _exp(x, (v - m) * invT)
+                ee = _exp_arg(x, v, m, invT)
                 acc[i & 7] += wi * ee
         if e != NULL:
             e[i] = ee
@@ -218,8 +222,12 @@ cdef void _combine(Blk* b, npy_intp K, double invT, RowSt* rs) noexcept nogil:
     rs.tot = C + S
     for k in range(K):
         b[k].r = b[k].r / rs.tot
-    # log(total) = log(C) + log1p(S/C): accurate when S << C (C >= 1 without b)
-    rs.L = log(C) + log1p(S / C)
+    rs.L = NAN                                  # log_softmax asks _log_total
+
+
+cdef inline double _log_total(const RowSt* rs) noexcept nogil:
+    # log(C + S) = log(C) + log1p(S/C): accurate when S << C (C >= 1 without b)
+    return log(rs.C) + log1p(rs.S / rs.C)
 
 
 cdef void _lse_result(const RowSt* rs, int ret_sign, double* lse,

@@ -70,7 +70,9 @@ def expand(arr, shape, red):
 
 def _usable(a):
     """The kernels need aligned data and strides in whole elements."""
-    return a.flags.aligned and all(s % a.dtype.itemsize == 0 for s in a.strides)
+    flags = a.flags
+    return flags.aligned and (flags.c_contiguous or
+                              all(s % a.dtype.itemsize == 0 for s in a.strides))
 
 
 def _same_view(a, b):
@@ -90,17 +92,19 @@ def run(kernel, shape, red, ins, outs):
     red = tuple(red)
     full_in = {}
     for name, (a, reduced) in ins.items():
-        a = np.broadcast_to(a, shape) if not reduced else expand(np.broadcast_to(
-            a, tuple(1 if d in red else n for d, n in enumerate(shape))), shape, red)
+        if reduced:
+            a = expand(np.broadcast_to(
+                a, tuple(1 if d in red else n for d, n in enumerate(shape))), shape, red)
+        elif a.shape != shape:
+            a = np.broadcast_to(a, shape)
         if not _usable(a):
             a = np.ascontiguousarray(a)
         full_in[name] = a
     direct, back = {}, []
     for name, (a, reduced) in outs.items():
         target = a
-        if not _usable(a) or any(
-                np.may_share_memory(a, b) and not (not reduced and _same_view(a, b))
-                for b in full_in.values()):
+        if not _usable(a) or any(np.may_share_memory(a, b) and (reduced or not _same_view(a, b))
+                                 for b in full_in.values()):
             target = np.empty(a.shape, a.dtype)
             back.append((a, target))
         direct[name] = (expand(target, shape, red) if reduced else target, reduced)

@@ -10,10 +10,10 @@ FASTACT_BENCH_AXIS_DTYPES (default "float32,float64") picks the dtypes.
 
 import os
 
-import numpy as np
 import pytest
 
 import fastact as fa
+from conftest import require
 from fastact._baselines import AXIS_BASELINES, fastact_axis_case
 
 # many rows in cache, few long rows, many short rows, one long row, and a
@@ -25,30 +25,14 @@ LIBS = ["fastact", "scipy", "numpy", "torch"]
 THREADS = sorted({1, fa.get_num_threads()})
 
 
-@pytest.fixture(scope="module")
-def inputs():
-    cache = {}
-
-    def make(shape, dtype):
-        if (shape, dtype) not in cache:
-            rng = np.random.default_rng(0)
-            cache[shape, dtype] = (rng.standard_normal(shape) * 4).astype(dtype)
-        return cache[shape, dtype]
-    return make
-
-
 @pytest.mark.parametrize("lib", LIBS)
 @pytest.mark.parametrize("threads", THREADS, ids=lambda t: f"t{t}")
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape,axis", SHAPES, ids=[f"{s[0]}x{s[1]}-axis{a}" for s, a in SHAPES])
 @pytest.mark.parametrize("name", sorted(AXIS_BASELINES))
-def test_axis(benchmark, inputs, name, shape, axis, dtype, threads, lib):
-    if lib == "scipy":
-        pytest.importorskip("scipy.special")
-    if lib == "torch":
-        torch = pytest.importorskip("torch")
-        torch.set_num_threads(threads)
-    x = inputs(shape, dtype)
+def test_axis(benchmark, make_input, name, shape, axis, dtype, threads, lib):
+    require(lib, threads)
+    x = make_input(shape, dtype)
     factory = fastact_axis_case(name) if lib == "fastact" else AXIS_BASELINES[name][lib]
     benchmark.group = f"{name} {dtype} {shape[0]}x{shape[1]} axis={axis} threads={threads}"
     benchmark.name = lib

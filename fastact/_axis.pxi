@@ -45,6 +45,30 @@ cdef extern from "_axis_loops.h" nogil:
                              double invT, double L, float* o)
     void fa_ax_log_softmax_d(const double* x, npy_intp n, double sg, double M,
                              double invT, double L, double* o)
+    # the same across FA_AX_LANES contiguous lanes (rows along a non-last axis)
+    int FA_AX_LANES
+    void fa_ax_lanes_max_f(const float* x, npy_intp n, npy_intp sn, npy_intp w, double sg,
+                           double* m, double* z)
+    void fa_ax_lanes_max_d(const double* x, npy_intp n, npy_intp sn, npy_intp w, double sg,
+                           double* m, double* z)
+    void fa_ax_lanes_expsum_f(const float* x, npy_intp n, npy_intp sn, npy_intp w, double sg,
+                              const double* m, double invT, double* e, double* cnt,
+                              double* acc)
+    void fa_ax_lanes_expsum_d(const double* x, npy_intp n, npy_intp sn, npy_intp w,
+                              double sg, const double* m, double invT, double* e,
+                              double* cnt, double* acc)
+    void fa_ax_lanes_softmax_f(const float* x, npy_intp n, npy_intp sn, npy_intp w,
+                               double sg, const double* m, double invT, const double* r,
+                               const double* e, float* o, npy_intp so)
+    void fa_ax_lanes_softmax_d(const double* x, npy_intp n, npy_intp sn, npy_intp w,
+                               double sg, const double* m, double invT, const double* r,
+                               const double* e, double* o, npy_intp so)
+    void fa_ax_lanes_log_softmax_f(const float* x, npy_intp n, npy_intp sn, npy_intp w,
+                                   double sg, const double* M, double invT,
+                                   const double* L, float* o, npy_intp so)
+    void fa_ax_lanes_log_softmax_d(const double* x, npy_intp n, npy_intp sn, npy_intp w,
+                                   double sg, const double* M, double invT,
+                                   const double* L, double* o, npy_intp so)
 
 
 include "_axis_math.pxi"
@@ -340,6 +364,143 @@ cdef inline npy_intp _tile_bytes(npy_intp K) noexcept nogil:
     return (b + 63) // 64 * 64
 
 
+# ---- lane tiles: forward along a non-last axis, lanes contiguous -------------------
+
+cdef struct Lanes:         # one thread's buffers for a tile of FA_AX_LANES rows
+    double* m              # [lane]: a block's max, then the write's m_b or M
+    double* z
+    double* cnt
+    double* acc            # [8][lane]
+    double* r              # [lane]: the write's r_b or L
+    double* e              # [i][lane], when a row is short (AX_LANES_E)
+    Blk* blk               # [lane][block]
+    RowSt* rs              # [lane]
+
+
+cdef inline npy_intp _lanes_bytes(npy_intp K) noexcept nogil:
+    cdef npy_intp b = (13 * FA_AX_LANES + AX_LANES_E) * sizeof(double) \
+        + FA_AX_LANES * (K * sizeof(Blk) + sizeof(RowSt))
+    return (b + 63) // 64 * 64
+
+
+cdef Lanes _lanes_at(char* mem, npy_intp K) noexcept nogil:
+    cdef Lanes lb
+    cdef double* d = <double*>mem
+    lb.m = d
+    lb.z = d + FA_AX_LANES
+    lb.cnt = d + 2 * FA_AX_LANES
+    lb.r = d + 3 * FA_AX_LANES
+    lb.acc = d + 4 * FA_AX_LANES
+    lb.e = d + 13 * FA_AX_LANES
+    lb.blk = <Blk*>(d + 13 * FA_AX_LANES + AX_LANES_E)
+    lb.rs = <RowSt*>(lb.blk + FA_AX_LANES * K)
+    return lb
+
+
+cdef inline bint _lanes_apply(const Ctx* c) noexcept nogil:
+    # the forward, no mask or weights, lanes (and the output's) contiguous
+    return ((c.op == OP_SOFTMAX or c.op == OP_LOG_SOFTMAX or c.op == OP_LSE)
+            and c.mk.p == NULL and c.w.p == NULL and c.x.sq == 1
+            and (c.op == OP_LSE or c.o.sq == 1))
+
+
+cdef void _lanes_stats(const Ctx* c, npy_intp r0, npy_intp k, npy_intp w, Lanes* lb,
+                       double* e) noexcept nogil:
+    # the statistics of block k of lanes r0 .. r0 + w - 1, as _phase_a gives
+    cdef npy_intp n = _blk_len(c, k), l, i
+    cdef npy_intp base = _row_off(&c.x, r0, c.Q) + k * AX_BLOCK * c.x.sn
+    cdef Blk* b
+    if c.f32:
+        fa_ax_lanes_max_f(<float*>c.x.p + base, n, c.x.sn, w, c.sg, lb.m, lb.z)
+    else:
+        fa_ax_lanes_max_d(<double*>c.x.p + base, n, c.x.sn, w, c.sg, lb.m, lb.z)
+    for l in range(w):
+        lb.m[l] = lb.m[l] + 0.0
+    if c.f32:
+        fa_ax_lanes_expsum_f(<float*>c.x.p + base, n, c.x.sn, w, c.sg, lb.m, c.invT, e,
+                             lb.cnt, lb.acc)
+    else:
+        fa_ax_lanes_expsum_d(<double*>c.x.p + base, n, c.x.sn, w, c.sg, lb.m, c.invT, e,
+                             lb.cnt, lb.acc)
+    for l in range(w):
+        b = &lb.blk[l * c.K + k]
+        if lb.z[l] == lb.z[l] and n > 0:
+            b.m = lb.m[l]
+            b.nsel = n
+            b.nan = 0
+            b.c = lb.cnt[l]
+            b.s = ((lb.acc[l] + lb.acc[w + l]) + (lb.acc[2 * w + l] + lb.acc[3 * w + l])) \
+                + ((lb.acc[4 * w + l] + lb.acc[5 * w + l]) + (lb.acc[6 * w + l] + lb.acc[7 * w + l]))
+            b.r = 0.0
+            b.dot = 0.0
+            continue
+        # an inf or NaN in this lane: the careful loop, then its exps
+        if c.f32:
+            _stats(<float*>c.x.p + base + l, c.x.sn, <float*>NULL, 0, NULL, 0, n, c.sg,
+                   c.invT, NULL, b)
+            if e != NULL:
+                for i in range(n):
+                    e[i * w + l] = _e(<float*>NULL, c.sg * (<float*>c.x.p)[base + l + i * c.x.sn],
+                                      b, c.invT)
+        else:
+            _stats(<double*>c.x.p + base + l, c.x.sn, <double*>NULL, 0, NULL, 0, n, c.sg,
+                   c.invT, NULL, b)
+            if e != NULL:
+                for i in range(n):
+                    e[i * w + l] = _e(<double*>NULL, c.sg * (<double*>c.x.p)[base + l + i * c.x.sn],
+                                      b, c.invT)
+
+
+cdef void _lanes_write(const Ctx* c, npy_intp r0, npy_intp k, npy_intp w, Lanes* lb,
+                       const double* e) noexcept nogil:
+    # block k of the output of lanes r0 .. r0 + w - 1, as _phase_e gives
+    cdef npy_intp n = _blk_len(c, k), l
+    cdef npy_intp bx = _row_off(&c.x, r0, c.Q) + k * AX_BLOCK * c.x.sn
+    cdef npy_intp bo = _row_off(&c.o, r0, c.Q) + k * AX_BLOCK * c.o.sn
+    cdef Blk* b
+    for l in range(w):
+        b = &lb.blk[l * c.K + k]
+        if c.op == OP_SOFTMAX:
+            # a block of -inf (in a finite row) gives exp(-inf - 0) * 0 = 0
+            lb.m[l] = b.m if b.m != -INFINITY else 0.0
+            lb.r[l] = b.r
+        else:
+            lb.m[l] = lb.rs[l].M
+            lb.r[l] = lb.rs[l].L
+    if c.op == OP_SOFTMAX:
+        if c.f32:
+            fa_ax_lanes_softmax_f(<float*>c.x.p + bx, n, c.x.sn, w, c.sg, lb.m, c.invT, lb.r,
+                                  e, <float*>c.o.p + bo, c.o.sn)
+        else:
+            fa_ax_lanes_softmax_d(<double*>c.x.p + bx, n, c.x.sn, w, c.sg, lb.m, c.invT, lb.r,
+                                  e, <double*>c.o.p + bo, c.o.sn)
+    else:
+        if c.f32:
+            fa_ax_lanes_log_softmax_f(<float*>c.x.p + bx, n, c.x.sn, w, c.sg, lb.m, c.invT,
+                                      lb.r, <float*>c.o.p + bo, c.o.sn)
+        else:
+            fa_ax_lanes_log_softmax_d(<double*>c.x.p + bx, n, c.x.sn, w, c.sg, lb.m, c.invT,
+                                      lb.r, <double*>c.o.p + bo, c.o.sn)
+    # rows without a finite maximum: their constants, as _write gives (it
+    # reads no input for them, so writing over x in place is fine)
+    for l in range(w):
+        if lb.rs[l].state != ROW_OK:
+            _phase_e(c, r0 + l, k, &lb.blk[l * c.K + k], &lb.rs[l], NULL)
+
+
+cdef void _one_lane_tile(const Ctx* c, npy_intp r0, npy_intp w, Lanes* lb) noexcept nogil:
+    cdef npy_intp k, l
+    cdef double* e = lb.e if (c.keep_e and c.N * w <= AX_LANES_E) else NULL
+    for k in range(c.K):
+        _lanes_stats(c, r0, k, w, lb, NULL if e == NULL else e + k * AX_BLOCK * w)
+    for l in range(w):
+        _phase_b(c, r0 + l, lb.blk + l * c.K, &lb.rs[l])
+    if c.writes:
+        for k in range(c.K):
+            _lanes_write(c, r0, k, w, lb, NULL if e == NULL else e + k * AX_BLOCK * w)
+
+
+
 cdef int _run(Ctx* c) except -1:
     cdef npy_intp R = c.P * c.Q, K = c.K, r, u, U, per, lanes
     cdef int nt = _team_size(R * c.N, AX_COST)
@@ -351,7 +512,11 @@ cdef int _run(Ctx* c) except -1:
     cdef npy_intp nb = R * K if not (tiles or by_rows) else nt * K
     cdef char* mem
     cdef fexcept_t flags
-    if tiles:
+    cdef bint lanes_ok = tiles and _lanes_apply(c)
+    if lanes_ok:
+        per = _lanes_bytes(K)
+        mem = <char*>malloc(nt * per)
+    elif tiles:
         per = _tile_bytes(K)
         mem = <char*>malloc(nt * per)
     else:
@@ -363,9 +528,16 @@ cdef int _run(Ctx* c) except -1:
     cdef RowSt* rows = <RowSt*>(mem + nb * sizeof(Blk))
     cdef double* scratch = <double*>(mem + nb * sizeof(Blk) + R * sizeof(RowSt))
     cdef Tile tb
+    cdef Lanes lb
     with nogil:
         fegetexceptflag(&flags, FE_ALL_EXCEPT)
-        if tiles:
+        if lanes_ok:
+            U = (c.Q + FA_AX_LANES - 1) // FA_AX_LANES
+            for u in prange(c.P * U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
+                lb = _lanes_at(mem + threadid() * per, K)
+                r = (u // U) * c.Q + (u % U) * FA_AX_LANES
+                _one_lane_tile(c, r, min(<npy_intp>FA_AX_LANES, c.Q - (u % U) * FA_AX_LANES), &lb)
+        elif tiles:
             # a tile spans a cache line of each row's element: 8 doubles, 16 floats
             lanes = AX_LANES if c.f32 else AX_LANES // 2
             U = (c.Q + lanes - 1) // lanes

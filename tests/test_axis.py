@@ -387,6 +387,24 @@ def test_non_last_axis_is_bit_for_bit_the_transposed_rows():
                                           want)
 
 
+def test_non_last_axis_with_special_values_bit_for_bit():
+    """Columns with -inf, all -inf, NaN and +inf take the careful path inside
+    a tile of columns; every column still gets the bits of its row."""
+    rng = np.random.default_rng(26)
+    for dtype in (np.float32, np.float64):
+        x = (rng.standard_normal((2100, 300)) * 5).astype(dtype)
+        x[rng.random(x.shape) < 0.01] = -inf
+        x[:, 7] = -inf
+        x[5, 8] = nan
+        x[2050, 9] = inf
+        x[:2048, 10] = -inf                               # a block of -inf, then finite
+        for fn in REDUCERS:
+            with np.errstate(all="raise"):
+                got = fn(x, 0)
+            want = fn(np.ascontiguousarray(x.T), -1)
+            np.testing.assert_array_equal(got if fn is fa.logsumexp else got.T, want)
+
+
 @pytest.mark.parametrize("fn", REDUCERS, ids=lambda f: f.__name__)
 def test_layouts_give_the_same_bits(fn):
     rng = np.random.default_rng(21)

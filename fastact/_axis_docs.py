@@ -217,8 +217,8 @@ DOCS = {
         _RETURNS,
         "The winner is the first maximum (first on ties, as PyTorch's max "
         "pooling), or the first NaN.",
-        ",\n    ``pieces`` is not a positive divisor, or ``indices`` are out of "
-        "range or of the wrong shape"),
+        ",\n    or ``pieces`` is not a positive divisor, or ``indices`` are out "
+        "of range or of the wrong shape"),
 }
 
 _APPROX = """approximate : {'none', 'tanh'}, default 'none'

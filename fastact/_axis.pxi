@@ -45,6 +45,21 @@ cdef extern from "_axis_loops.h" nogil:
                              double invT, double L, float* o)
     void fa_ax_log_softmax_d(const double* x, npy_intp n, double sg, double M,
                              double invT, double L, double* o)
+    # the backward of softmax and log_softmax, contiguous
+    double fa_ax_dot_f(const float* g, npy_intp gs, const float* y, const double* e,
+                       double r, npy_intp n, int weighted)
+    double fa_ax_dot_d(const double* g, npy_intp gs, const double* y, const double* e,
+                       double r, npy_intp n, int weighted)
+    void fa_ax_softmax_bwd_f(const float* g, npy_intp gs, const float* y, const double* e,
+                             double r, npy_intp n, double dot, double sg, double invT,
+                             float* o)
+    void fa_ax_softmax_bwd_d(const double* g, npy_intp gs, const double* y,
+                             const double* e, double r, npy_intp n, double dot, double sg,
+                             double invT, double* o)
+    void fa_ax_log_softmax_bwd_f(const float* g, npy_intp gs, const double* e, double r,
+                                 npy_intp n, double dot, double sg, double invT, float* o)
+    void fa_ax_log_softmax_bwd_d(const double* g, npy_intp gs, const double* e, double r,
+                                 npy_intp n, double dot, double sg, double invT, double* o)
     # the same across FA_AX_LANES contiguous lanes (rows along a non-last axis)
     int FA_AX_LANES
     void fa_ax_lanes_max_f(const float* x, npy_intp n, npy_intp sn, npy_intp w, double sg,

@@ -174,6 +174,57 @@ FA_AX_CLONES static void fa_ax_log_softmax_##SUF(const T* x, ptrdiff_t n,       
     for (i = 0; i < n; i++) o[i] = (T)((sg * (double)x[i] - M) * invT - L);        \
 }
 
+/* FA_AX_BWD_LOOPS(T, SUF): the backward of softmax and log_softmax over one
+ * contiguous block, grad_output g with stride gs (0: broadcast, or 1); the
+ * softmax p_i is y_i (y != NULL) or e_i r. As _dot and _write compute it.
+ * fa_ax_dot_SUF: sum of g_i p_i (softmax) or of g_i (log_softmax, p unused)
+ *   in eight lanes i % 8.
+ * fa_ax_softmax_bwd_SUF: o_i = sg (p_i (g_i - dot)) / T.
+ * fa_ax_log_softmax_bwd_SUF: o_i = sg (g_i - p_i dot) / T. */
+#define FA_AX_BWD_LOOPS(T, SUF)                                                    \
+FA_AX_CLONES static double fa_ax_dot_##SUF(const T* g, ptrdiff_t gs, const T* y,   \
+        const double* e, double r, ptrdiff_t n, int weighted) {                    \
+    double acc[8];                                                                 \
+    ptrdiff_t i, l, n8 = n - n % 8;                                                \
+    for (l = 0; l < 8; l++) acc[l] = 0.0;                                          \
+    if (!weighted) {                                                               \
+        for (i = 0; i < n8; i += 8)                                                \
+            for (l = 0; l < 8; l++) acc[l] += (double)g[(i + l) * gs];             \
+        for (i = n8; i < n; i++) acc[i - n8] += (double)g[i * gs];                 \
+    } else if (y != NULL) {                                                        \
+        for (i = 0; i < n8; i += 8)                                                \
+            for (l = 0; l < 8; l++)                                                \
+                acc[l] += (double)g[(i + l) * gs] * (double)y[i + l];              \
+        for (i = n8; i < n; i++) acc[i - n8] += (double)g[i * gs] * (double)y[i];  \
+    } else {                                                                       \
+        for (i = 0; i < n8; i += 8)                                                \
+            for (l = 0; l < 8; l++)                                                \
+                acc[l] += (double)g[(i + l) * gs] * (e[i + l] * r);                \
+        for (i = n8; i < n; i++) acc[i - n8] += (double)g[i * gs] * (e[i] * r);    \
+    }                                                                              \
+    return fa_ax_sum8(acc);                                                        \
+}                                                                                  \
+                                                                                   \
+FA_AX_CLONES static void fa_ax_softmax_bwd_##SUF(const T* g, ptrdiff_t gs,         \
+        const T* y, const double* e, double r, ptrdiff_t n, double dot,            \
+        double sg, double invT, T* o) {                                            \
+    ptrdiff_t i;                                                                   \
+    if (y != NULL)                                                                 \
+        for (i = 0; i < n; i++)                                                    \
+            o[i] = (T)(sg * ((double)y[i] * ((double)g[i * gs] - dot)) * invT);    \
+    else                                                                           \
+        for (i = 0; i < n; i++)                                                    \
+            o[i] = (T)(sg * ((e[i] * r) * ((double)g[i * gs] - dot)) * invT);      \
+}                                                                                  \
+                                                                                   \
+FA_AX_CLONES static void fa_ax_log_softmax_bwd_##SUF(const T* g, ptrdiff_t gs,     \
+        const double* e, double r, ptrdiff_t n, double dot, double sg,             \
+        double invT, T* o) {                                                       \
+    ptrdiff_t i;                                                                   \
+    for (i = 0; i < n; i++)                                                        \
+        o[i] = (T)(sg * ((double)g[i * gs] - (e[i] * r) * dot) * invT);            \
+}
+
 /* FA_AX_LANE_LOOPS(T, SUF, EXP): the same for w <= FA_AX_LANES neighbouring
  * rows along a non-last axis, lanes contiguous: element i of lane l at
  * x[i * sn + l]. Wide tiles read long contiguous runs (16 lanes were 3x
@@ -239,6 +290,8 @@ FA_AX_CLONES static void fa_ax_lanes_log_softmax_##SUF(const T* x, ptrdiff_t n, 
 
 FA_AX_LOOPS(float, f, fa_ax_exp32)
 FA_AX_LOOPS(double, d, fa_ax_exp)
+FA_AX_BWD_LOOPS(float, f)
+FA_AX_BWD_LOOPS(double, d)
 FA_AX_LANE_LOOPS(float, f, fa_ax_exp32)
 FA_AX_LANE_LOOPS(double, d, fa_ax_exp)
 

@@ -272,6 +272,14 @@ cdef double _dot(const Ctx* c, const real* g, npy_intp sg_, const real* xy,
     cdef double acc[8]
     cdef double p, t
     cdef npy_intp i
+    cdef int weighted = c.op == OP_SOFTMAX_BWD
+    if mk == NULL and sxy == 1 and (sg_ == 0 or sg_ == 1) and \
+            (not weighted or c.from_y or e != NULL):
+        # contiguous: the loops of _axis_loops.h, the same numbers
+        if real is float:
+            return fa_ax_dot_f(g, sg_, xy if c.from_y else NULL, e, b.r, n, weighted)
+        else:
+            return fa_ax_dot_d(g, sg_, xy if c.from_y else NULL, e, b.r, n, weighted)
     for i in range(8):
         acc[i] = 0.0
     for i in range(n):
@@ -312,6 +320,22 @@ cdef void _write(const Ctx* c, const RowSt* rs, const Blk* b, const real* x,
     if rs.state != ROW_OK:
         for i in range(n):
             o[i * so] = <real>(bad if _selected(mk, smk, w, sw, i) else fill)
+        return
+    if (op == OP_SOFTMAX_BWD or op == OP_LOG_SOFTMAX_BWD) and mk == NULL and sx == 1 \
+            and so == 1 and (sg_ == 0 or sg_ == 1) and (e != NULL or (
+                c.from_y and op == OP_SOFTMAX_BWD)):
+        # the backward's common case: the loops of _axis_loops.h
+        if op == OP_SOFTMAX_BWD:
+            if real is float:
+                fa_ax_softmax_bwd_f(g, sg_, x if c.from_y else NULL, e, r, n, rs.dot, sg,
+                                    invT, o)
+            else:
+                fa_ax_softmax_bwd_d(g, sg_, x if c.from_y else NULL, e, r, n, rs.dot, sg,
+                                    invT, o)
+        elif real is float:
+            fa_ax_log_softmax_bwd_f(g, sg_, e, r, n, rs.dot, sg, invT, o)
+        else:
+            fa_ax_log_softmax_bwd_d(g, sg_, e, r, n, rs.dot, sg, invT, o)
         return
     if mk == NULL and w == NULL and sx == 1 and so == 1:
         # the forward's common case: the loops of _axis_loops.h

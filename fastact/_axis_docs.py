@@ -35,11 +35,13 @@ inf - inf. No entry overflows: the row's maximum is taken out first
 from the rest of the sum, log(C) + log1p(S/C), so ``logsumexp([0, -40])``
 is 4.248354255291589e-18, not 0 (SciPy gh-18295)."""
 
-_ACCURACY = """Computed in double precision (float16 through float32, whose sums
-are double). Sums over a row run in a fixed order (blocks of 2048 entries,
-eight interleaved partial sums each, blocks added in order), so the bits
-do not depend on the thread count or the memory layout; a few long rows
-are split between threads by these blocks."""
+_ACCURACY = """Computed in double precision and rounded once to the result's
+dtype (float16 through float32), so float32 results are within 0.5 ulp of
+the double result; in double, the error is a few eps * (|x - max|/T + 1),
+the condition of the formula. Sums over a row run in a fixed order (blocks
+of 2048 entries, eight interleaved partial sums each, blocks added in
+order), so the bits do not depend on the thread count or the memory
+layout; a few long rows are split between threads by these blocks."""
 
 _RAISES = """Raises
 ------
@@ -93,8 +95,7 @@ def _softmax_backward(name, deriv):
                 ",\n    or temperature <= 0\nTypeError\n    Neither x nor y given.")
 
 
-_LSE_PARAMS = f"""{_PARAMS_X}
-{_AXIS}
+_LSE_OPTIONS = f"""{_AXIS}
 keepdims : bool, default False
     Keep the reduced axes with length 1.
 b : array_like, optional
@@ -104,7 +105,9 @@ b : array_like, optional
 return_sign : bool, default False
     Also return the sign of the sum (+1, -1, 0, or NaN); without it a
     negative sum gives NaN.
-{_WHERE}
+{_WHERE}"""
+_LSE_PARAMS = f"""{_PARAMS_X}
+{_LSE_OPTIONS}
 out : ndarray, optional
     Where to write the result (of the reduced shape)."""
 
@@ -183,9 +186,8 @@ DOCS = {
         "grad_input_i = g * b_i exp(x_i) / sum_j b_j exp(x_j): the softmax, "
         "weighted by grad_output.",
         f"{_BWD_PARAMS} Not needed and not used (recomputing from ``x`` is the "
-        "more accurate).\n" + _LSE_PARAMS.split("\n", 1)[1]
-        .replace("Where to write the result (of the reduced shape).",
-                 "Where to write the gradient (shape of ``x``)."),
+        f"more accurate).\n{_LSE_OPTIONS}\nout : ndarray, optional\n    Where to "
+        "write the gradient (shape of ``x``).",
         _RETURNS,
         "A row that is all -inf, empty or has nothing selected gets gradient "
         "0, never NaN (PyTorch and JAX had that bug: pytorch#31829, "

@@ -12,7 +12,7 @@ double precision at most). Importing this module does not import SciPy.
 
 import numpy as np
 
-from . import _axis, _elementwise
+from . import _api, _axis, _elementwise
 
 __all__ = ["expit", "log_expit", "softmax", "log_softmax", "logsumexp"]
 
@@ -51,7 +51,7 @@ def log_expit(x, out=None):
     float32 in, float32 out; other real input in float64.
     """
     x = _elementwise_input(x)
-    _axis._api.dtypes(x.dtype, "scipy.log_expit")
+    _api.dtypes(x.dtype, "scipy.log_expit")
     log_sigmoid = getattr(_elementwise, "log_sigmoid", None)
     if log_sigmoid is not None:
         return log_sigmoid(x, out=out)

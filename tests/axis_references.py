@@ -32,7 +32,3 @@ def np_softmax(x, axis):
     e = np.exp(x - m)
     return e / np.sum(e, axis=axis, keepdims=True)
 
-
-def rows_of(x, axis):
-    """The rows of x along a single axis, as a 2-D array (a copy)."""
-    return np.moveaxis(np.asarray(x), axis, -1).reshape(-1, np.shape(x)[axis])

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import fastact as fa
-from axis_references import mp_logsumexp_b, mp_softmax_row, np_softmax, rows_of
+from axis_references import mp_logsumexp_b, mp_softmax_row, np_softmax
 
 EPS64 = np.finfo(np.float64).eps
 EPS32 = np.finfo(np.float32).eps

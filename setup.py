@@ -71,7 +71,8 @@ def render_templates():
 
     table = load_table()
     context = {"KERNEL_ROWS": table["kernel_rows"](),
-               "ELEMENTWISE": table["ELEMENTWISE"]}
+               "ELEMENTWISE": table["ELEMENTWISE"],
+               "GATED_KERNELS": table["gated_kernel_rows"]()}
     for template in sorted(PKG.glob("*.tp")):
         text = Tempita.sub(template.read_text(), **context)
         if template.name == "_kernels.pyx.tp":

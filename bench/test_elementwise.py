@@ -10,6 +10,7 @@ import os
 import pytest
 
 import fastact as fa
+from conftest import require
 from fastact._baselines import BASELINES, CASES, fastact_case
 
 SIZES = [int(s) for s in os.environ.get("FASTACT_BENCH_SIZES", "1000,100000,1000000").split(",")]
@@ -26,11 +27,7 @@ PARAMS = [(name, lib) for name in CASES for lib in LIBS
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name,lib", PARAMS, ids=[f"{n}-{l}" for n, l in PARAMS])
 def test_forward(benchmark, make_input, name, lib, dtype, size, threads):
-    if lib == "scipy":
-        pytest.importorskip("scipy.special")
-    if lib == "torch":
-        torch = pytest.importorskip("torch")
-        torch.set_num_threads(threads)
+    require(lib, threads)
     x = make_input(size, dtype)
     factory = fastact_case(name) if lib == "fastact" else BASELINES[name][lib]
     fn = factory(x)

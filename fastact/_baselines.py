@@ -172,3 +172,63 @@ def fastact_case(name):
 
 
 CASES = tuple(BASELINES)
+
+
+# ---- axis-wise functions (issue 4) -------------------------------------------
+# Factories take (x, axis) and return a zero-argument callable.
+
+
+def _numpy_softmax(x, axis):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _numpy_log_softmax(x, axis):
+    z = x - np.max(x, axis=axis, keepdims=True)
+    return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+
+
+def _numpy_logsumexp(x, axis):
+    m = np.max(x, axis=axis, keepdims=True)
+    return np.squeeze(m, axis) + np.log(np.sum(np.exp(x - m), axis=axis))
+
+
+def _axis_numpy(fn):
+    return lambda x, axis: (lambda: fn(x, axis))
+
+
+def _axis_scipy(name):
+    def factory(x, axis):
+        import scipy.special as sp
+        fn = getattr(sp, name)
+        return lambda: fn(x, axis=axis)
+    return factory
+
+
+def _axis_torch(name):
+    def factory(x, axis):
+        import torch
+        t = torch.from_numpy(x)
+        fn = getattr(torch, name)
+        return lambda: fn(t, dim=axis)
+    return factory
+
+
+AXIS_BASELINES = {
+    name: {"numpy": _axis_numpy(np_fn), "scipy": _axis_scipy(name), "torch": _axis_torch(name)}
+    for name, np_fn in [("softmax", _numpy_softmax), ("log_softmax", _numpy_log_softmax),
+                        ("logsumexp", _numpy_logsumexp)]
+}
+
+
+def fastact_axis_case(name):
+    """A factory for fastact's call of an axis-wise function."""
+    import fastact as fa
+
+    fn = getattr(fa, name)
+    return lambda x, axis: (lambda: fn(x, axis))
+
+# `fastact bench softmax ...`: the axis-wise cases on one row of n entries
+for _name, _libs in AXIS_BASELINES.items():
+    BASELINES[_name] = {lib: (lambda f: lambda x: f(x, -1))(f) for lib, f in _libs.items()}
+CASES = tuple(BASELINES)

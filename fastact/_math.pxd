@@ -1181,3 +1181,64 @@ cdef inline float fa_gelu_tanh_vjp_f32(float gy, float x) noexcept nogil:
     cdef double g = fa_sigmoid_ratio(t, e) + xdt * (e / (d * d))
     g = g if fabs(xd) <= 30.0 else (1.0 if xd > 0.0 else 0.0)
     return <float>(gy * (g if xd == xd else xd))
+
+
+# ---- gated units (issue 4) ---------------------------------------------------
+# x = [a, b] along an axis. fa_G(a, b) is the unit; fa_G_vjp(gy, a, b, &ga, &gb)
+# writes the gradients of both halves.
+
+cdef inline double fa_gate_silu(double a) noexcept nogil:
+    # a * sigmoid(a) = a / (1 + e^-a); past a = -709 e^-a is inf and the
+    # quotient -0, the limit; only a = -inf itself would give inf/inf.
+    if a == -INFINITY:
+        return -0.0
+    return a / (1.0 + fa_exp(-a))
+
+cdef inline double fa_gate_silu_d(double a) noexcept nogil:
+    # silu' = sigmoid(a) (1 + a sigmoid(-a)), each sigmoid as 1/(1 + e^-t)
+    # (no 1 - sigmoid cancellation); the infinities by their limits.
+    if fabs(a) == INFINITY:
+        return 1.0 if a > 0 else 0.0
+    return (1.0 + a / (1.0 + fa_exp(a))) / (1.0 + fa_exp(-a))
+
+cdef inline double fa_glu(double a, double b) noexcept nogil:
+    return a * fa_sigmoid(b)
+
+cdef inline void fa_glu_vjp(double gy, double a, double b, double* ga,
+                            double* gb) noexcept nogil:
+    ga[0] = gy * fa_sigmoid(b)
+    gb[0] = fa_sigmoid_vjp(gy * a, b)
+
+cdef inline void fa_gate_vjp(double gy, double b, double f, double df, double* ga,
+                             double* gb) noexcept nogil:
+    # the gradients of f(a) * b, given f(a) and f'(a)
+    ga[0] = (gy * b) * df
+    gb[0] = gy * f
+
+cdef inline double fa_swiglu(double a, double b) noexcept nogil:
+    return fa_gate_silu(a) * b
+
+cdef inline void fa_swiglu_vjp(double gy, double a, double b, double* ga,
+                               double* gb) noexcept nogil:
+    fa_gate_vjp(gy, b, fa_gate_silu(a), fa_gate_silu_d(a), ga, gb)
+
+cdef inline double fa_geglu(double a, double b) noexcept nogil:
+    return fa_gelu(a) * b
+
+cdef inline void fa_geglu_vjp(double gy, double a, double b, double* ga,
+                              double* gb) noexcept nogil:
+    fa_gate_vjp(gy, b, fa_gelu(a), fa_gelu_vjp(1.0, a), ga, gb)
+
+cdef inline double fa_geglu_tanh(double a, double b) noexcept nogil:
+    return fa_gelu_tanh(a) * b
+
+cdef inline void fa_geglu_tanh_vjp(double gy, double a, double b, double* ga,
+                                   double* gb) noexcept nogil:
+    fa_gate_vjp(gy, b, fa_gelu_tanh(a), fa_gelu_tanh_vjp(1.0, a), ga, gb)
+
+cdef inline double fa_reglu(double a, double b) noexcept nogil:
+    return fa_relu(a) * b
+
+cdef inline void fa_reglu_vjp(double gy, double a, double b, double* ga,
+                              double* gb) noexcept nogil:
+    fa_gate_vjp(gy, b, fa_relu(a), fa_relu_vjp(1.0, a), ga, gb)

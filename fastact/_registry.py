@@ -10,6 +10,7 @@ from ._table import ELEMENTWISE, REQUIRED
 
 # where each row's public functions live (_table.Elementwise.module)
 _MODULES = {None: _elementwise, "_slopes": _slopes}
+from ._table import AXISWISE, GATED  # issue 4
 
 
 class Activation(NamedTuple):
@@ -40,3 +41,29 @@ def _elementwise_record(row):
 
 ACTIVATIONS = MappingProxyType({row.name: _elementwise_record(row)
                                 for row in ELEMENTWISE})
+
+
+# ---- gated units and axis-wise functions (issue 4) ---------------------------
+
+def _gated_record(row):
+    from . import _gated
+    params = {"axis": -1}
+    if row.choice:
+        params[row.choice[0]] = row.choice[1]
+    return Activation(row.name, getattr(_gated, row.name),
+                      getattr(_gated, row.name + "_backward"),
+                      MappingProxyType(params), "gated", row.formula)
+
+
+def _axis_record(row):
+    from . import _axis
+    return Activation(row.name, getattr(_axis, row.name),
+                      getattr(_axis, row.name + "_backward"),
+                      MappingProxyType(dict(row.params)), "axis", row.formula)
+
+
+ACTIVATIONS = MappingProxyType({
+    **ACTIVATIONS,
+    **{row.name: _gated_record(row) for row in GATED},
+    **{row.name: _axis_record(row) for row in AXISWISE},
+})

@@ -147,3 +147,72 @@ def kernel_rows():
             rows.append((kernel, tuple(p for p, _ in row.params), row.cost,
                          bool(row.grad_from_y), row.param_vjp, row.f32))
     return rows
+
+
+# ---- gated units (issue 4) ---------------------------------------------------
+
+
+class Gated(NamedTuple):
+    """A gated unit: ``x`` is split in halves ``a, b`` along ``axis``.
+
+    The kernels are gufuncs ``K(a, b)`` (signature ``(n),(n)->(n)``) and
+    ``K_vjp(gy, a, b) -> (ga, gb)`` (``(n),(n),(n)->(n),(n)``), with the
+    scalar math ``fa_K`` and ``fa_K_vjp`` in ``_math.pxd``.
+
+    name     public name; ``name`` and ``name_backward`` are written in
+             ``_gated.py``.
+    formula  one line for ``ACTIVATIONS[name].formula``.
+    cost     as for ``Elementwise``.
+    choice   as for ``Elementwise`` (geglu's ``approximate``).
+    """
+
+    name: str
+    formula: str
+    cost: int = 10
+    choice: tuple = None
+
+    def kernels(self):
+        if self.choice is None:
+            return [self.name]
+        return list(self.choice[2].values())
+
+
+GATED = (
+    Gated("glu", "a * sigmoid(b)", cost=10),
+    Gated("swiglu", "silu(a) * b = a * sigmoid(a) * b", cost=10),
+    Gated("geglu", "gelu(a) * b; 'tanh': gelu with the tanh approximation",
+          cost=26, choice=("approximate", "none",
+                           {"none": "geglu", "tanh": "geglu_tanh"})),
+    Gated("reglu", "relu(a) * b", cost=2),
+)
+
+
+def gated_kernel_rows():
+    """Every compiled gated kernel: (kernel, cost)."""
+    return [(kernel, row.cost) for row in GATED for kernel in row.kernels()]
+
+
+# ---- axis-wise functions (issue 4) --------------------------------------------
+# Not generated: the kernels are hand-written (_axis.pxi) and the wrappers
+# live in _axis.py; the rows give the registry its defaults and formulas.
+
+
+class Axiswise(NamedTuple):
+    name: str
+    formula: str
+    params: tuple = ()
+
+
+_SOFTMAX_PARAMS = (("axis", -1), ("temperature", 1.0), ("where", None))
+
+AXISWISE = (
+    Axiswise("softmax", "exp(x_i/T) / sum_j exp(x_j/T) along axis", _SOFTMAX_PARAMS),
+    Axiswise("log_softmax", "x_i/T - log(sum_j exp(x_j/T)) along axis", _SOFTMAX_PARAMS),
+    Axiswise("softmin", "softmax(-x): exp(-x_i/T) / sum_j exp(-x_j/T) along axis",
+             _SOFTMAX_PARAMS),
+    Axiswise("logsumexp", "log(sum_i b_i exp(x_i)) along axis",
+             (("axis", -1), ("keepdims", False), ("b", None), ("return_sign", False),
+              ("where", None))),
+    Axiswise("maxout", "max over each group of `pieces` consecutive entries along axis",
+             (("axis", -1), ("return_indices", False))),
+)

@@ -93,3 +93,44 @@ def test_cli_bench_small_run(tmp_path):
 def test_cli_bench_rejects_unknown_names():
     out = run_cli("bench", "nonsense", "--sizes", "10")
     assert out.returncode == 2 and "unknown function" in out.stderr
+
+
+# ---- axis-wise functions and gated units (issue 4) ---------------------------
+
+AXIS_NAMES = ["softmax", "log_softmax", "softmin", "logsumexp", "maxout",
+              "glu", "swiglu", "geglu", "reglu"]
+
+
+@pytest.mark.parametrize("name", AXIS_NAMES)
+def test_axis_and_gated_names_and_docstrings(name):
+    for fn_name in (name, name + "_backward"):
+        fn = getattr(fa, fn_name)
+        assert callable(fn) and fn_name in fa.__all__
+        for section in ("Parameters", "Returns", "Raises", "Notes"):
+            assert section in fn.__doc__, (fn_name, section)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin", "logsumexp"])
+def test_docstrings_hold_the_special_case_table(name):
+    doc = getattr(fa, name).__doc__
+    for row in ("some -inf entries", "all entries -inf", "a +inf entry", "a NaN entry",
+                "nothing selected", "empty axis"):
+        assert row in doc, (name, row)
+
+
+def test_registry_records_for_axis_and_gated():
+    acts = fa.ACTIVATIONS
+    kinds = {name: acts[name].kind for name in AXIS_NAMES}
+    assert kinds == {**{n: "axis" for n in AXIS_NAMES[:5]}, **{n: "gated" for n in AXIS_NAMES[5:]}}
+    assert acts["softmax"].forward is fa.softmax and acts["softmax"].backward is fa.softmax_backward
+    assert dict(acts["softmax"].params) == {"axis": -1, "temperature": 1.0, "where": None}
+    assert dict(acts["geglu"].params) == {"axis": -1, "approximate": "none"}
+    assert dict(acts["logsumexp"].params)["return_sign"] is False
+    for name in AXIS_NAMES:
+        assert acts[name].formula and acts[name].name == name
+
+
+def test_scipy_dropin_is_a_submodule():
+    from fastact import scipy as sc
+    for name in ("expit", "log_expit", "softmax", "log_softmax", "logsumexp"):
+        assert callable(getattr(sc, name)) and getattr(sc, name).__doc__

@@ -1,0 +1,339 @@
+# Axis-wise kernels: softmax, log_softmax, softmin, logsumexp and their
+# backward (included into _kernels.pyx, so they share its thread settings;
+# the per-block math is in _axis_math.pxi, maxout in _maxout.pxi).
+#
+# The Python layer (_axis.py, _layout.py) views every operand as a 3-D
+# strided array (P, N, Q): a "row" is one (p, q) pair, its N elements are
+# the ones reduced over. Operands: x (or y), the weights b, the where= mask,
+# grad_output, the output, and logsumexp's sign output; reduced operands have
+# stride 0 along N. Strides are in elements.
+#
+# Summation order is fixed by the data alone, never by threads or layout: a
+# row is cut into blocks of AX_BLOCK elements; inside a block, element i goes
+# to partial sum i % 8 and the eight are added as a fixed tree; blocks are
+# combined in order. A block's statistics are its max m_b, the weight c_b at
+# the max, and s_b = sum of w exp((v - m_b)/T) over the rest (the maximum
+# kept apart as in SciPy gh-18295, so logsumexp([0, -40]) keeps its 4e-18).
+#
+# Three ways to run, all calling the same block functions, hence the same
+# bits: many rows, a thread per row ("rows in cache: max, then exp-and-sum,
+# then scale"); a few long rows, the blocks of each phase split between
+# threads ("online max-and-sum, then exp-and-write"); rows along a non-last
+# axis, tiles of neighbouring rows (a cache line of each) gathered block by block into
+# contiguous buffers, where the row code runs unchanged (no transposed copy
+# of the array).
+
+from libc.math cimport exp, log, log1p, fabs, INFINITY, NAN
+from libc.stdlib cimport malloc, free
+from cython.parallel cimport threadid
+
+cdef extern from "_axis_loops.h" nogil:
+    # exp(t) for t <= 0 (for double and float32 results), and the loops
+    double fa_ax_exp(double t)
+    double fa_ax_exp32(double t)
+    void fa_ax_max_f(const float* x, npy_intp n, double sg, double* m, double* z)
+    void fa_ax_max_d(const double* x, npy_intp n, double sg, double* m, double* z)
+    void fa_ax_expsum_f(const float* x, npy_intp n, double sg, double m, double invT,
+                        double* e, double* c, double* s)
+    void fa_ax_expsum_d(const double* x, npy_intp n, double sg, double m, double invT,
+                        double* e, double* c, double* s)
+    void fa_ax_softmax_f(const float* x, npy_intp n, double sg, double m, double invT,
+                         double r, const double* e, float* o)
+    void fa_ax_softmax_d(const double* x, npy_intp n, double sg, double m, double invT,
+                         double r, const double* e, double* o)
+    void fa_ax_log_softmax_f(const float* x, npy_intp n, double sg, double M,
+                             double invT, double L, float* o)
+    void fa_ax_log_softmax_d(const double* x, npy_intp n, double sg, double M,
+                             double invT, double L, double* o)
+    # the backward of softmax and log_softmax, contiguous
+    double fa_ax_dot_f(const float* g, npy_intp gs, const float* y, const double* e,
+                       double r, npy_intp n, int weighted)
+    double fa_ax_dot_d(const double* g, npy_intp gs, const double* y, const double* e,
+                       double r, npy_intp n, int weighted)
+    void fa_ax_softmax_bwd_f(const float* g, npy_intp gs, const float* y, const double* e,
+                             double r, npy_intp n, double dot, double sg, double invT,
+                             float* o)
+    void fa_ax_softmax_bwd_d(const double* g, npy_intp gs, const double* y,
+                             const double* e, double r, npy_intp n, double dot, double sg,
+                             double invT, double* o)
+    void fa_ax_log_softmax_bwd_f(const float* g, npy_intp gs, const double* e, double r,
+                                 npy_intp n, double dot, double sg, double invT, float* o)
+    void fa_ax_log_softmax_bwd_d(const double* g, npy_intp gs, const double* e, double r,
+                                 npy_intp n, double dot, double sg, double invT, double* o)
+    # the same across FA_AX_LANES contiguous lanes (rows along a non-last axis)
+    int FA_AX_LANES
+    void fa_ax_lanes_max_f(const float* x, npy_intp n, npy_intp sn, npy_intp w, double sg,
+                           double* m, double* z)
+    void fa_ax_lanes_max_d(const double* x, npy_intp n, npy_intp sn, npy_intp w, double sg,
+                           double* m, double* z)
+    void fa_ax_lanes_expsum_f(const float* x, npy_intp n, npy_intp sn, npy_intp w, double sg,
+                              const double* m, double invT, double* e, double* cnt,
+                              double* acc)
+    void fa_ax_lanes_expsum_d(const double* x, npy_intp n, npy_intp sn, npy_intp w,
+                              double sg, const double* m, double invT, double* e,
+                              double* cnt, double* acc)
+    void fa_ax_lanes_softmax_f(const float* x, npy_intp n, npy_intp sn, npy_intp w,
+                               double sg, const double* m, double invT, const double* r,
+                               const double* e, float* o, npy_intp so)
+    void fa_ax_lanes_softmax_d(const double* x, npy_intp n, npy_intp sn, npy_intp w,
+                               double sg, const double* m, double invT, const double* r,
+                               const double* e, double* o, npy_intp so)
+    void fa_ax_lanes_log_softmax_f(const float* x, npy_intp n, npy_intp sn, npy_intp w,
+                                   double sg, const double* M, double invT,
+                                   const double* L, float* o, npy_intp so)
+    void fa_ax_lanes_log_softmax_d(const double* x, npy_intp n, npy_intp sn, npy_intp w,
+                                   double sg, const double* M, double invT,
+                                   const double* L, double* o, npy_intp so)
+
+
+include "_axis_math.pxi"
+
+
+# ---- phases on (row, block) of a context ----------------------------------------
+
+cdef inline npy_intp _row_off(const Opd* a, npy_intp r, npy_intp Q) noexcept nogil:
+    # row r = p Q + q; no division in the common cases (P or Q is 1)
+    if r < Q:
+        return r * a.sq
+    if Q == 1:
+        return r * a.sp
+    return (r // Q) * a.sp + (r % Q) * a.sq
+
+
+cdef inline npy_intp _blk_len(const Ctx* c, npy_intp k) noexcept nogil:
+    return min(<npy_intp>AX_BLOCK, c.N - k * AX_BLOCK)
+
+
+cdef inline char* _at(const Opd* a, npy_intp r, npy_intp Q, npy_intp k,
+                      int item) noexcept nogil:
+    # block k of row r of an operand (NULL if absent)
+    if a.p == NULL:
+        return NULL
+    return a.p + (_row_off(a, r, Q) + k * AX_BLOCK * a.sn) * item
+
+
+cdef void _phase_a(const Ctx* c, npy_intp r, npy_intp k, Blk* b, double* e) noexcept nogil:
+    cdef npy_intp n = _blk_len(c, k)
+    cdef int item = 4 if c.f32 else 8
+    cdef char* x = _at(&c.x, r, c.Q, k, item)
+    cdef char* w = _at(&c.w, r, c.Q, k, item)
+    cdef unsigned char* mk = <unsigned char*>_at(&c.mk, r, c.Q, k, 1)
+    if w == NULL and mk == NULL and c.x.sn == 1:
+        if c.f32:
+            _stats_fast(<float*>x, n, c.sg, c.invT, e, b)
+        else:
+            _stats_fast(<double*>x, n, c.sg, c.invT, e, b)
+    elif c.f32:
+        _stats(<float*>x, c.x.sn, <float*>w, c.w.sn, mk, c.mk.sn, n, c.sg, c.invT, e, b)
+    else:
+        _stats(<double*>x, c.x.sn, <double*>w, c.w.sn, mk, c.mk.sn, n, c.sg, c.invT, e, b)
+
+
+cdef void _phase_b(const Ctx* c, npy_intp r, Blk* b, RowSt* rs) noexcept nogil:
+    cdef double lse, sgn
+    cdef npy_intp oo
+    _combine(b, c.K, c.invT, rs)
+    if c.op == OP_LOG_SOFTMAX and rs.state == ROW_OK:
+        rs.L = _log_total(rs)
+    if c.op != OP_LSE:
+        return
+    _lse_result(rs, c.ret_sign, &lse, &sgn)
+    oo = _row_off(&c.o, r, c.Q)
+    if c.f32:
+        (<float*>c.o.p)[oo] = <float>lse
+        if c.sgn.p != NULL:
+            (<float*>c.sgn.p)[_row_off(&c.sgn, r, c.Q)] = <float>sgn
+    else:
+        (<double*>c.o.p)[oo] = lse
+        if c.sgn.p != NULL:
+            (<double*>c.sgn.p)[_row_off(&c.sgn, r, c.Q)] = sgn
+
+
+cdef void _phase_c(const Ctx* c, npy_intp r, npy_intp k, Blk* b, const double* e) noexcept nogil:
+    cdef npy_intp n = _blk_len(c, k)
+    cdef int item = 4 if c.f32 else 8
+    cdef char* x = _at(&c.x, r, c.Q, k, item)
+    cdef char* g = _at(&c.g, r, c.Q, k, item)
+    cdef unsigned char* mk = <unsigned char*>_at(&c.mk, r, c.Q, k, 1)
+    if c.f32:
+        b.dot = _dot(c, <float*>g, c.g.sn, <float*>x, c.x.sn, mk, c.mk.sn, n, e, b)
+    else:
+        b.dot = _dot(c, <double*>g, c.g.sn, <double*>x, c.x.sn, mk, c.mk.sn, n, e, b)
+
+
+cdef void _phase_d(const Ctx* c, const Blk* b, RowSt* rs) noexcept nogil:
+    cdef npy_intp k
+    cdef double dot = 0.0
+    for k in range(c.K):
+        dot += b[k].dot
+    rs.dot = dot
+
+
+cdef void _phase_e(const Ctx* c, npy_intp r, npy_intp k, const Blk* b,
+                   const RowSt* rs, const double* e) noexcept nogil:
+    cdef npy_intp n = _blk_len(c, k)
+    cdef int item = 4 if c.f32 else 8
+    cdef char* x = _at(&c.x, r, c.Q, k, item)
+    cdef char* w = _at(&c.w, r, c.Q, k, item)
+    cdef char* g = _at(&c.g, r, c.Q, k, item)
+    cdef char* o = _at(&c.o, r, c.Q, k, item)
+    cdef unsigned char* mk = <unsigned char*>_at(&c.mk, r, c.Q, k, 1)
+    if c.f32:
+        _write(c, rs, b, <float*>x, c.x.sn, <float*>w, c.w.sn, mk, c.mk.sn,
+               <float*>g, c.g.sn, e, <float*>o, c.o.sn, n)
+    else:
+        _write(c, rs, b, <double*>x, c.x.sn, <double*>w, c.w.sn, mk, c.mk.sn,
+               <double*>g, c.g.sn, e, <double*>o, c.o.sn, n)
+
+
+# ---- drivers ------------------------------------------------------------------
+
+cdef void _one_row(const Ctx* c, npy_intp r, Blk* b, RowSt* rs, double* e) noexcept nogil:
+    # a whole row on this thread: its blocks in order
+    cdef npy_intp k
+    rs.state = ROW_OK
+    rs.dot = 0.0
+    if c.needs_stats:
+        for k in range(c.K):
+            _phase_a(c, r, k, &b[k], NULL if e == NULL else e + k * AX_BLOCK)
+        _phase_b(c, r, b, rs)
+    if c.needs_dot and rs.state == ROW_OK:
+        for k in range(c.K):
+            _phase_c(c, r, k, &b[k], NULL if e == NULL else e + k * AX_BLOCK)
+        _phase_d(c, b, rs)
+    if c.writes:
+        for k in range(c.K):
+            _phase_e(c, r, k, &b[k], rs, NULL if e == NULL else e + k * AX_BLOCK)
+
+
+cdef void _split_blocks(const Ctx* c, Blk* blks, RowSt* rows, int nt) noexcept nogil:
+    # a few long rows: each phase's blocks in parallel, the rows in between
+    cdef npy_intp R = c.P * c.Q, K = c.K, t, r
+    for r in range(R):
+        rows[r].state = ROW_OK
+        rows[r].dot = 0.0
+    if c.needs_stats:
+        for t in prange(R * K, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
+            _phase_a(c, t // K, t % K, &blks[t], NULL)
+        for r in range(R):
+            _phase_b(c, r, blks + r * K, &rows[r])
+    if c.needs_dot:
+        for t in prange(R * K, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
+            if rows[t // K].state == ROW_OK:
+                _phase_c(c, t // K, t % K, &blks[t], NULL)
+        for r in range(R):
+            if rows[r].state == ROW_OK:
+                _phase_d(c, blks + r * K, &rows[r])
+    if c.writes:
+        for t in prange(R * K, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
+            _phase_e(c, t // K, t % K, &blks[t], &rows[t // K], NULL)
+
+
+include "_axis_tiles.pxi"
+
+
+cdef int _run(Ctx* c) except -1:
+    cdef npy_intp R = c.P * c.Q, K = c.K, r, u, U, per, lanes
+    cdef int nt = _team_size(R * c.N, AX_COST)
+    # rows along a non-last axis, whose neighbours are closer in memory than
+    # their own elements: tiles
+    cdef bint tiles = c.Q > 1 and c.x.sq != 0 and abs(c.x.sq) < abs(c.x.sn)
+    cdef bint by_rows = not tiles and (nt == 1 or K == 1 or R >= 4 * nt)
+    cdef npy_intp ne = c.N if (c.keep_e and by_rows and c.N <= AX_SCRATCH) else 0
+    cdef npy_intp nb = R * K if not (tiles or by_rows) else nt * K
+    cdef char* mem
+    cdef fexcept_t flags
+    cdef bint lanes_ok = tiles and _lanes_apply(c)
+    if lanes_ok:
+        per = _lanes_bytes(K)
+        mem = <char*>malloc(nt * per)
+    elif tiles:
+        per = _tile_bytes(K)
+        mem = <char*>malloc(nt * per)
+    else:
+        per = 0
+        mem = <char*>malloc(nb * sizeof(Blk) + R * sizeof(RowSt) + nt * ne * sizeof(double))
+    if mem == NULL:
+        raise MemoryError()
+    cdef Blk* blks = <Blk*>mem
+    cdef RowSt* rows = <RowSt*>(mem + nb * sizeof(Blk))
+    cdef double* scratch = <double*>(mem + nb * sizeof(Blk) + R * sizeof(RowSt))
+    cdef Tile tb
+    cdef Lanes lb
+    with nogil:
+        fegetexceptflag(&flags, FE_ALL_EXCEPT)
+        if lanes_ok:
+            U = (c.Q + FA_AX_LANES - 1) // FA_AX_LANES
+            for u in prange(c.P * U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
+                lb = _lanes_at(mem + threadid() * per, K)
+                r = (u // U) * c.Q + (u % U) * FA_AX_LANES
+                _one_lane_tile(c, r, min(<npy_intp>FA_AX_LANES, c.Q - (u % U) * FA_AX_LANES), &lb)
+        elif tiles:
+            # a tile spans a cache line of each row's element: 8 doubles, 16 floats
+            lanes = AX_LANES if c.f32 else AX_LANES // 2
+            U = (c.Q + lanes - 1) // lanes
+            for u in prange(c.P * U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
+                tb = _tile_at(mem + threadid() * per, K)
+                r = (u // U) * c.Q + (u % U) * lanes
+                _one_tile(c, r, min(lanes, c.Q - (u % U) * lanes), &tb)
+        elif by_rows:
+            for r in prange(R, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
+                _one_row(c, r, blks + threadid() * K, rows + r,
+                         NULL if ne == 0 else scratch + threadid() * ne)
+        else:
+            _split_blocks(c, blks, rows, nt)
+        fesetexceptflag(&flags, FE_ALL_EXCEPT)
+    free(mem)
+    return 0
+
+
+_ABSENT = (None, None)
+
+
+cdef Opd _opd(tuple pair):
+    # (ndarray or None, (sP, sN, sQ)) -> Opd
+    cdef Opd a
+    arr, strides = pair
+    if arr is None:
+        a.p = NULL
+        a.sp = a.sn = a.sq = 0
+        return a
+    a.p = <char*>cnp.PyArray_DATA(<cnp.ndarray>arr)
+    a.sp, a.sn, a.sq = strides
+    return a
+
+
+def axis_reduce(int op, tuple dims, dict arrays, double T=1.0, double sg=1.0,
+                bint from_y=False, bint ret_sign=False):
+    """Run one axis-wise operation.
+
+    dims = (P, N, Q); arrays maps 'x', 'w', 'mk', 'g', 'o', 'sgn' to
+    (ndarray, (sP, sN, sQ)) in element strides, all of one float dtype
+    (the mask uint8). Called by fastact._axis only, which has checked
+    everything: shapes, strides, dtypes, overlap.
+    """
+    cdef Ctx c
+    c.op = op
+    c.f32 = arrays["x"][0].dtype.itemsize == 4
+    c.P, c.N, c.Q = dims
+    c.K = (c.N + AX_BLOCK - 1) // AX_BLOCK if c.N > 0 else 1
+    c.invT = 1.0 / T
+    c.sg = sg
+    c.from_y = from_y
+    c.ret_sign = ret_sign
+    c.needs_stats = not (from_y and (op == OP_SOFTMAX_BWD or op == OP_LOG_SOFTMAX_BWD))
+    c.needs_dot = op == OP_SOFTMAX_BWD or op == OP_LOG_SOFTMAX_BWD
+    c.writes = op != OP_LSE
+    # keep a row's exps when they are used again after the sum
+    c.keep_e = op == OP_SOFTMAX or op == OP_LSE_BWD or (c.needs_dot and not from_y)
+    c.x = _opd(arrays["x"])
+    c.w = _opd(arrays.get("w", _ABSENT))
+    c.mk = _opd(arrays.get("mk", _ABSENT))
+    c.g = _opd(arrays.get("g", _ABSENT))
+    c.o = _opd(arrays.get("o", _ABSENT))
+    c.sgn = _opd(arrays.get("sgn", _ABSENT))
+    if c.P * c.Q == 0:
+        return
+    _run(&c)
+
+

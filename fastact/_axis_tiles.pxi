@@ -1,0 +1,297 @@
+# Rows along a non-last axis, whose neighbours are closer in memory than
+# their own elements (included into _axis.pxi before _run):
+#
+# - lane tiles (the forward without mask or weights, rows contiguous): the
+#   loops of _axis_loops.h read up to FA_AX_LANES neighbouring rows as one
+#   contiguous run and vectorise across them, each lane keeping the row
+#   code's numbers and order;
+# - gather tiles (everything else): a block of up to AX_LANES rows is
+#   copied into contiguous per-lane buffers, where the row phases run
+#   unchanged, and the output copied back.
+
+# ---- gather tiles ------------------------------------------------------------
+
+cdef struct Tile:          # one thread's buffers for a tile of AX_LANES rows
+    char* x
+    char* w
+    char* g
+    char* o
+    unsigned char* mk
+    double* e
+    Blk* blk               # [lane][block]
+    RowSt* rs              # [lane]
+
+
+ctypedef fused elem:
+    float
+    double
+    unsigned char
+
+
+cdef void _transpose(const elem* src, npy_intp s_i, npy_intp s_l, elem* dst, npy_intp d_i,
+                     npy_intp d_l, npy_intp n, npy_intp lanes) noexcept nogil:
+    # dst[i * d_i + l * d_l] = src[i * s_i + l * s_l]: a block of a tile, in
+    # one direction or the other, lanes innermost on the strided side
+    cdef npy_intp i, l
+    for i in range(n):
+        for l in range(lanes):
+            dst[i * d_i + l * d_l] = src[i * s_i + l * s_l]
+
+
+cdef void _gather(const Opd* a, char* buf, npy_intp r0, npy_intp Q, npy_intp k,
+                  npy_intp lanes, npy_intp n, int item) noexcept nogil:
+    # block k of rows r0 .. r0 + lanes - 1 into buf[lane * AX_LANE_STRIDE + i]
+    cdef npy_intp base = (r0 // Q) * a.sp + (r0 % Q) * a.sq + k * AX_BLOCK * a.sn
+    if a.p == NULL:
+        return
+    if a.sn == 0:
+        n = 1
+    if item == 8:
+        _transpose(<double*>a.p + base, a.sn, a.sq, <double*>buf, 1, AX_LANE_STRIDE, n, lanes)
+    elif item == 4:
+        _transpose(<float*>a.p + base, a.sn, a.sq, <float*>buf, 1, AX_LANE_STRIDE, n, lanes)
+    else:
+        _transpose(<unsigned char*>a.p + base, a.sn, a.sq, <unsigned char*>buf, 1,
+                   AX_LANE_STRIDE, n, lanes)
+
+
+cdef void _scatter(const Opd* a, char* buf, npy_intp r0, npy_intp Q, npy_intp k,
+                   npy_intp lanes, npy_intp n, int item) noexcept nogil:
+    # the inverse of _gather, for the output
+    cdef npy_intp base = (r0 // Q) * a.sp + (r0 % Q) * a.sq + k * AX_BLOCK * a.sn
+    if item == 8:
+        _transpose(<double*>buf, 1, AX_LANE_STRIDE, <double*>a.p + base, a.sn, a.sq, n, lanes)
+    else:
+        _transpose(<float*>buf, 1, AX_LANE_STRIDE, <float*>a.p + base, a.sn, a.sq, n, lanes)
+
+
+cdef inline Opd _buf_opd(const Opd* a, char* buf) noexcept nogil:
+    # an operand of the tile: lane l's block at buf + l * AX_LANE_STRIDE elements
+    cdef Opd t
+    t.p = NULL if a.p == NULL else buf
+    t.sp = 0
+    t.sq = AX_LANE_STRIDE
+    t.sn = 0 if a.sn == 0 else 1
+    return t
+
+
+cdef void _one_tile(const Ctx* c, npy_intp r0, npy_intp lanes, Tile* tb) noexcept nogil:
+    # rows r0 .. r0 + lanes - 1 (neighbours along a non-last axis): each block
+    # is gathered into contiguous per-lane buffers, where the row phases run
+    # unchanged, and the output scattered back
+    cdef Ctx t = c[0]
+    cdef npy_intp k, l, n
+    cdef int item = 4 if c.f32 else 8
+    cdef bint kept = c.K == 1                  # one block: gather once
+    cdef double* e = tb.e if (kept and c.keep_e) else NULL
+    t.P = 1
+    t.Q = AX_LANES
+    t.K = 1
+    t.x = _buf_opd(&c.x, tb.x)
+    t.w = _buf_opd(&c.w, tb.w)
+    t.g = _buf_opd(&c.g, tb.g)
+    t.mk = _buf_opd(&c.mk, <char*>tb.mk)
+    t.o = _buf_opd(&c.o, tb.o)
+    for l in range(lanes):
+        tb.rs[l].state = ROW_OK
+        tb.rs[l].dot = 0.0
+    if c.needs_stats:
+        for k in range(c.K):
+            n = _blk_len(c, k)
+            t.N = n
+            _gather(&c.x, tb.x, r0, c.Q, k, lanes, n, item)
+            _gather(&c.w, tb.w, r0, c.Q, k, lanes, n, item)
+            _gather(&c.mk, <char*>tb.mk, r0, c.Q, k, lanes, n, 1)
+            for l in range(lanes):
+                _phase_a(&t, l, 0, &tb.blk[l * c.K + k],
+                         NULL if e == NULL else e + l * AX_LANE_STRIDE)
+        for l in range(lanes):
+            _phase_b(c, r0 + l, tb.blk + l * c.K, &tb.rs[l])
+    if c.needs_dot:
+        for k in range(c.K):
+            n = _blk_len(c, k)
+            t.N = n
+            if not (kept and c.needs_stats):
+                _gather(&c.x, tb.x, r0, c.Q, k, lanes, n, item)
+                _gather(&c.mk, <char*>tb.mk, r0, c.Q, k, lanes, n, 1)
+            _gather(&c.g, tb.g, r0, c.Q, k, lanes, n, item)
+            for l in range(lanes):
+                if tb.rs[l].state == ROW_OK:
+                    _phase_c(&t, l, 0, &tb.blk[l * c.K + k],
+                             NULL if e == NULL else e + l * AX_LANE_STRIDE)
+        for l in range(lanes):
+            if tb.rs[l].state == ROW_OK:
+                _phase_d(c, tb.blk + l * c.K, &tb.rs[l])
+    if c.writes:
+        for k in range(c.K):
+            n = _blk_len(c, k)
+            t.N = n
+            if not kept:
+                _gather(&c.x, tb.x, r0, c.Q, k, lanes, n, item)
+                _gather(&c.w, tb.w, r0, c.Q, k, lanes, n, item)
+                _gather(&c.mk, <char*>tb.mk, r0, c.Q, k, lanes, n, 1)
+                _gather(&c.g, tb.g, r0, c.Q, k, lanes, n, item)
+            elif not c.needs_dot:
+                _gather(&c.g, tb.g, r0, c.Q, k, lanes, n, item)
+            for l in range(lanes):
+                _phase_e(&t, l, 0, &tb.blk[l * c.K + k], &tb.rs[l],
+                         NULL if e == NULL else e + l * AX_LANE_STRIDE)
+            _scatter(&c.o, tb.o, r0, c.Q, k, lanes, n, item)
+
+
+cdef Tile _tile_at(char* mem, npy_intp K) noexcept nogil:
+    # carve one thread's Tile out of mem (see _tile_bytes)
+    cdef Tile tb
+    cdef npy_intp lane_block = AX_LANES * AX_LANE_STRIDE
+    tb.e = <double*>mem
+    tb.x = mem + 8 * lane_block
+    tb.w = mem + 16 * lane_block
+    tb.g = mem + 24 * lane_block
+    tb.o = mem + 32 * lane_block
+    tb.rs = <RowSt*>(mem + 40 * lane_block)
+    tb.blk = <Blk*>(mem + 40 * lane_block + AX_LANES * sizeof(RowSt))
+    tb.mk = <unsigned char*>(mem + 40 * lane_block + AX_LANES * sizeof(RowSt)
+                             + AX_LANES * K * sizeof(Blk))
+    return tb
+
+
+cdef inline npy_intp _tile_bytes(npy_intp K) noexcept nogil:
+    cdef npy_intp b = (40 * AX_LANES * AX_LANE_STRIDE + AX_LANES * sizeof(RowSt)
+                       + AX_LANES * K * sizeof(Blk) + AX_LANES * AX_LANE_STRIDE)
+    return (b + 63) // 64 * 64
+
+
+# ---- lane tiles: forward along a non-last axis, lanes contiguous -------------------
+
+cdef struct Lanes:         # one thread's buffers for a tile of FA_AX_LANES rows
+    double* m              # [lane]: a block's max, then the write's m_b or M
+    double* z
+    double* cnt
+    double* acc            # [8][lane]
+    double* r              # [lane]: the write's r_b or L
+    double* e              # [i][lane], when a row is short (AX_LANES_E)
+    Blk* blk               # [lane][block]
+    RowSt* rs              # [lane]
+
+
+cdef inline npy_intp _lanes_bytes(npy_intp K) noexcept nogil:
+    cdef npy_intp b = (13 * FA_AX_LANES + AX_LANES_E) * sizeof(double) \
+        + FA_AX_LANES * (K * sizeof(Blk) + sizeof(RowSt))
+    return (b + 63) // 64 * 64
+
+
+cdef Lanes _lanes_at(char* mem, npy_intp K) noexcept nogil:
+    cdef Lanes lb
+    cdef double* d = <double*>mem
+    lb.m = d
+    lb.z = d + FA_AX_LANES
+    lb.cnt = d + 2 * FA_AX_LANES
+    lb.r = d + 3 * FA_AX_LANES
+    lb.acc = d + 4 * FA_AX_LANES
+    lb.e = d + 13 * FA_AX_LANES
+    lb.blk = <Blk*>(d + 13 * FA_AX_LANES + AX_LANES_E)
+    lb.rs = <RowSt*>(lb.blk + FA_AX_LANES * K)
+    return lb
+
+
+cdef inline bint _lanes_apply(const Ctx* c) noexcept nogil:
+    # the forward, no mask or weights, lanes (and the output's) contiguous
+    return ((c.op == OP_SOFTMAX or c.op == OP_LOG_SOFTMAX or c.op == OP_LSE)
+            and c.mk.p == NULL and c.w.p == NULL and c.x.sq == 1
+            and (c.op == OP_LSE or c.o.sq == 1))
+
+
+cdef void _lanes_stats(const Ctx* c, npy_intp r0, npy_intp k, npy_intp w, Lanes* lb,
+                       double* e) noexcept nogil:
+    # the statistics of block k of lanes r0 .. r0 + w - 1, as _phase_a gives
+    cdef npy_intp n = _blk_len(c, k), l, i
+    cdef npy_intp base = _row_off(&c.x, r0, c.Q) + k * AX_BLOCK * c.x.sn
+    cdef Blk* b
+    if c.f32:
+        fa_ax_lanes_max_f(<float*>c.x.p + base, n, c.x.sn, w, c.sg, lb.m, lb.z)
+    else:
+        fa_ax_lanes_max_d(<double*>c.x.p + base, n, c.x.sn, w, c.sg, lb.m, lb.z)
+    for l in range(w):
+        lb.m[l] = lb.m[l] + 0.0
+    if c.f32:
+        fa_ax_lanes_expsum_f(<float*>c.x.p + base, n, c.x.sn, w, c.sg, lb.m, c.invT, e,
+                             lb.cnt, lb.acc)
+    else:
+        fa_ax_lanes_expsum_d(<double*>c.x.p + base, n, c.x.sn, w, c.sg, lb.m, c.invT, e,
+                             lb.cnt, lb.acc)
+    for l in range(w):
+        b = &lb.blk[l * c.K + k]
+        if lb.z[l] == lb.z[l] and n > 0:
+            b.m = lb.m[l]
+            b.nsel = n
+            b.nan = 0
+            b.c = lb.cnt[l]
+            b.s = ((lb.acc[l] + lb.acc[w + l]) + (lb.acc[2 * w + l] + lb.acc[3 * w + l])) \
+                + ((lb.acc[4 * w + l] + lb.acc[5 * w + l]) + (lb.acc[6 * w + l] + lb.acc[7 * w + l]))
+            b.r = 0.0
+            b.dot = 0.0
+            continue
+        # an inf or NaN in this lane: the careful loop, then its exps
+        if c.f32:
+            _stats(<float*>c.x.p + base + l, c.x.sn, <float*>NULL, 0, NULL, 0, n, c.sg,
+                   c.invT, NULL, b)
+            if e != NULL:
+                for i in range(n):
+                    e[i * w + l] = _e(<float*>NULL, c.sg * (<float*>c.x.p)[base + l + i * c.x.sn],
+                                      b, c.invT)
+        else:
+            _stats(<double*>c.x.p + base + l, c.x.sn, <double*>NULL, 0, NULL, 0, n, c.sg,
+                   c.invT, NULL, b)
+            if e != NULL:
+                for i in range(n):
+                    e[i * w + l] = _e(<double*>NULL, c.sg * (<double*>c.x.p)[base + l + i * c.x.sn],
+                                      b, c.invT)
+
+
+cdef void _lanes_write(const Ctx* c, npy_intp r0, npy_intp k, npy_intp w, Lanes* lb,
+                       const double* e) noexcept nogil:
+    # block k of the output of lanes r0 .. r0 + w - 1, as _phase_e gives
+    cdef npy_intp n = _blk_len(c, k), l
+    cdef npy_intp bx = _row_off(&c.x, r0, c.Q) + k * AX_BLOCK * c.x.sn
+    cdef npy_intp bo = _row_off(&c.o, r0, c.Q) + k * AX_BLOCK * c.o.sn
+    cdef Blk* b
+    for l in range(w):
+        b = &lb.blk[l * c.K + k]
+        if c.op == OP_SOFTMAX:
+            # a block of -inf (in a finite row) gives exp(-inf - 0) * 0 = 0
+            lb.m[l] = b.m if b.m != -INFINITY else 0.0
+            lb.r[l] = b.r
+        else:
+            lb.m[l] = lb.rs[l].M
+            lb.r[l] = lb.rs[l].L
+    if c.op == OP_SOFTMAX:
+        if c.f32:
+            fa_ax_lanes_softmax_f(<float*>c.x.p + bx, n, c.x.sn, w, c.sg, lb.m, c.invT, lb.r,
+                                  e, <float*>c.o.p + bo, c.o.sn)
+        else:
+            fa_ax_lanes_softmax_d(<double*>c.x.p + bx, n, c.x.sn, w, c.sg, lb.m, c.invT, lb.r,
+                                  e, <double*>c.o.p + bo, c.o.sn)
+    else:
+        if c.f32:
+            fa_ax_lanes_log_softmax_f(<float*>c.x.p + bx, n, c.x.sn, w, c.sg, lb.m, c.invT,
+                                      lb.r, <float*>c.o.p + bo, c.o.sn)
+        else:
+            fa_ax_lanes_log_softmax_d(<double*>c.x.p + bx, n, c.x.sn, w, c.sg, lb.m, c.invT,
+                                      lb.r, <double*>c.o.p + bo, c.o.sn)
+    # rows without a finite maximum: their constants, as _write gives (it
+    # reads no input for them, so writing over x in place is fine)
+    for l in range(w):
+        if lb.rs[l].state != ROW_OK:
+            _phase_e(c, r0 + l, k, &lb.blk[l * c.K + k], &lb.rs[l], NULL)
+
+
+cdef void _one_lane_tile(const Ctx* c, npy_intp r0, npy_intp w, Lanes* lb) noexcept nogil:
+    cdef npy_intp k, l
+    cdef double* e = lb.e if (c.keep_e and c.N * w <= AX_LANES_E) else NULL
+    for k in range(c.K):
+        _lanes_stats(c, r0, k, w, lb, NULL if e == NULL else e + k * AX_BLOCK * w)
+    for l in range(w):
+        _phase_b(c, r0 + l, lb.blk + l * c.K, &lb.rs[l])
+    if c.writes:
+        for k in range(c.K):
+            _lanes_write(c, r0, k, w, lb, NULL if e == NULL else e + k * AX_BLOCK * w)

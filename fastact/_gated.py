@@ -1,0 +1,113 @@
+"""Gated units (API.md section 1): ``x`` is split in halves ``a, b`` along
+``axis`` and ``unit(a, b)`` is returned (half the length along ``axis``).
+
+The kernels are gufuncs of ``_kernels`` (one per table row of
+``_table.GATED``), called on the two half views with NumPy's ``axes=``, so
+any axis and any strides work without copies.
+"""
+
+import numpy as np
+
+from . import _api
+from ._axis import _one_axis, broadcast
+from ._dispatch import kernels as _k
+from ._table import GATED
+
+_ROWS = {row.name: row for row in GATED}
+
+
+def _kernel(name, fname, choice, suffix=""):
+    row = _ROWS[name]
+    if row.choice is None:
+        return getattr(_k, name + suffix)
+    kernels = {v: getattr(_k, kname + suffix) for v, kname in row.choice[2].items()}
+    return _api.choose(choice, kernels, row.choice[0], fname)
+
+
+def _halves(x, axis, fname):
+    """(a, b, axis, half length) of x split along axis."""
+    if x.ndim == 0:
+        raise ValueError(f"fastact.{fname}: needs at least one axis to split, got "
+                         "a 0-d input")
+    ax = _one_axis(axis, x.ndim, fname)
+    n = x.shape[ax]
+    if n % 2:
+        raise ValueError(f"fastact.{fname}: the length of axis {axis} must be even, "
+                         f"got {n}")
+    h = n // 2
+    lo = [slice(None)] * x.ndim
+    hi = [slice(None)] * x.ndim
+    lo[ax] = slice(0, h)
+    hi[ax] = slice(h, n)
+    return x[tuple(lo)], x[tuple(hi)], ax
+
+
+def _forward(name, x, axis, out, choice=None):
+    fname = name
+    x = _api.as_input(x, fname)
+    compute, result = _api.dtypes(x.dtype, fname)
+    kernel = _kernel(name, fname, choice)
+    a, b, ax = _halves(x, axis, fname)
+    out = _api.check_out(out, a.shape, result, fname)
+    core = [(ax,)] * 3
+    if out is not None:
+        kernel(a, b, out=out, dtype=compute, axes=core)
+        return out
+    if compute == result:
+        return kernel(a, b, dtype=compute, axes=core)
+    y = np.empty(a.shape, result)
+    kernel(a, b, out=y, dtype=compute, axes=core)
+    return y
+
+
+def _backward(name, grad_output, x, y, axis, out, choice=None):
+    fname = name + "_backward"
+    if x is None:
+        raise TypeError(f"fastact.{fname} needs x")
+    x = _api.as_input(x, fname)
+    gy = _api.as_input(grad_output, fname, "grad_output")
+    compute, result = _api.dtypes(_api.grad_dtype(grad_output, gy, x), fname)
+    kernel = _kernel(name, fname, choice, "_vjp")
+    a, b, ax = _halves(x, axis, fname)
+    gy = broadcast(gy, a.shape, fname, "grad_output", "the result's shape")
+    out = _api.check_out(out, x.shape, result, fname)
+    target = out if out is not None else np.empty(x.shape, result)
+    ga, gb, _ = _halves(target, ax, fname)
+    kernel(gy, a, b, out=(ga, gb), dtype=compute, axes=[(ax,)] * 5)
+    return target
+
+
+def glu(x, axis=-1, *, out=None):
+    return _forward("glu", x, axis, out)
+
+
+def glu_backward(grad_output, x=None, *, y=None, axis=-1, out=None):
+    return _backward("glu", grad_output, x, y, axis, out)
+
+
+def swiglu(x, axis=-1, *, out=None):
+    return _forward("swiglu", x, axis, out)
+
+
+def swiglu_backward(grad_output, x=None, *, y=None, axis=-1, out=None):
+    return _backward("swiglu", grad_output, x, y, axis, out)
+
+
+def geglu(x, axis=-1, *, approximate="none", out=None):
+    return _forward("geglu", x, axis, out, approximate)
+
+
+def geglu_backward(grad_output, x=None, *, y=None, axis=-1, approximate="none", out=None):
+    return _backward("geglu", grad_output, x, y, axis, out, approximate)
+
+
+def reglu(x, axis=-1, *, out=None):
+    return _forward("reglu", x, axis, out)
+
+
+def reglu_backward(grad_output, x=None, *, y=None, axis=-1, out=None):
+    return _backward("reglu", grad_output, x, y, axis, out)
+
+
+NAMES = tuple(row.name for row in GATED)
+__all__ = list(NAMES) + [n + "_backward" for n in NAMES]

@@ -1,0 +1,208 @@
+"""Gated units (API.md section 1): glu, swiglu, geglu, reglu and their
+backward, against the formulas written with SciPy's special functions and
+mpmath, finite differences, axes, dtypes, out=, errors."""
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+from scipy.special import erfc, expit
+
+import fastact as fa
+
+EPS64 = np.finfo(np.float64).eps
+EPS32 = np.finfo(np.float32).eps
+K = math.sqrt(2 / math.pi)
+
+
+def _gelu_tanh(a):
+    return 0.5 * a * (1 + np.tanh(K * (a + 0.044715 * a ** 3)))
+
+
+# name -> (kwargs, unit(a, b) in NumPy/SciPy)
+FORMULAS = {
+    "glu": ({}, lambda a, b: a * expit(b)),
+    "swiglu": ({}, lambda a, b: a * expit(a) * b),
+    "geglu": ({}, lambda a, b: 0.5 * a * erfc(-a / math.sqrt(2)) * b),
+    "geglu_tanh": ({"approximate": "tanh"}, lambda a, b: _gelu_tanh(a) * b),
+    "reglu": ({}, lambda a, b: np.maximum(a, 0) * b),
+}
+
+# the derivatives d/da, d/db, in mpmath
+MP = {
+    "glu": lambda a, b: (1 / (1 + mp.exp(-b)), a * mp.exp(-b) / (1 + mp.exp(-b)) ** 2),
+    "swiglu": lambda a, b: (b * (1 / (1 + mp.exp(-a))) * (1 + a / (1 + mp.exp(a))),
+                            a / (1 + mp.exp(-a))),
+    "geglu": lambda a, b: (b * (mp.erfc(-a / mp.sqrt(2)) / 2 + a * mp.npdf(a)),
+                           a * mp.erfc(-a / mp.sqrt(2)) / 2),
+    "reglu": lambda a, b: (b if a > 0 else 0, max(a, 0)),
+}
+
+
+def public(case):
+    return "geglu" if case == "geglu_tanh" else case
+
+
+def call(case, x, **kw):
+    return getattr(fa, public(case))(x, **FORMULAS[case][0], **kw)
+
+
+def grad(case, g, x, **kw):
+    return getattr(fa, public(case) + "_backward")(g, x, **FORMULAS[case][0], **kw)
+
+
+def halves(x, axis):
+    a, b = np.split(x, 2, axis=axis)
+    return a, b
+
+
+CASES = sorted(FORMULAS)
+
+
+MP_FORWARD = {
+    "glu": lambda a, b: a / (1 + mp.exp(-b)),
+    "swiglu": lambda a, b: a * b / (1 + mp.exp(-a)),
+    "geglu": lambda a, b: a * mp.erfc(-a / mp.sqrt(2)) / 2 * b,
+    # (1 + tanh u)/2 = 1/(1 + e^-2u): no cancellation in the reference either
+    "geglu_tanh": lambda a, b: a / (1 + mp.exp(-2 * mp.sqrt(2 / mp.pi)
+                                               * (a + mp.mpf("0.044715") * a ** 3))) * b,
+    "reglu": lambda a, b: max(a, 0) * b,
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_forward_against_mpmath(case):
+    """Within a few ulp of the exact product (the unit's error, ~2 ulp in
+    float64, plus the rounding of the product)."""
+    rng = np.random.default_rng(40)
+    x = rng.standard_normal((6, 4, 10)) * 4
+    for axis in (0, 1, 2, -1):
+        a, b = halves(x, axis)
+        want = np.empty(a.shape)
+        with mp.workdps(50):
+            for i in np.ndindex(a.shape):
+                want[i] = float(MP_FORWARD[case](mp.mpf(a[i]), mp.mpf(b[i])))
+        np.testing.assert_allclose(call(case, x, axis=axis), want, rtol=8 * EPS64, atol=1e-300)
+        # float32: from the same float32 inputs, rounded once
+        x32 = x.astype(np.float32)
+        a32, b32 = halves(x32, axis)
+        want32 = np.empty(a32.shape)
+        with mp.workdps(30):
+            for i in np.ndindex(a32.shape):
+                want32[i] = float(MP_FORWARD[case](mp.mpf(float(a32[i])), mp.mpf(float(b32[i]))))
+        y32 = call(case, x32, axis=axis)
+        assert y32.dtype == np.float32
+        np.testing.assert_allclose(y32, want32, rtol=EPS32, atol=1e-44)
+
+
+def test_forward_matches_the_scipy_formulas():
+    rng = np.random.default_rng(45)
+    x = rng.standard_normal((50, 64)) * 2                # where the formulas are accurate
+    for case, (kw, f) in FORMULAS.items():
+        a, b = halves(x, -1)
+        np.testing.assert_allclose(call(case, x), f(a, b), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("case", sorted(MP))
+def test_backward_against_mpmath(case):
+    rng = np.random.default_rng(41)
+    x = rng.standard_normal((5, 8)) * 3
+    g = rng.standard_normal((5, 4))
+    gx = grad(case, g, x)
+    a, b = halves(x, -1)
+    want = np.empty_like(x)
+    with mp.workdps(40):
+        for i in np.ndindex(a.shape):
+            da, db = MP[case](mp.mpf(a[i]), mp.mpf(b[i]))
+            want[i[0], i[1]] = float(g[i] * da)
+            want[i[0], i[1] + 4] = float(g[i] * db)
+    np.testing.assert_allclose(gx, want, rtol=1e-13, atol=1e-300)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_backward_against_finite_differences(case):
+    rng = np.random.default_rng(42)
+    x = rng.standard_normal((4, 3, 6)) * 2
+    x[np.abs(x) < 1e-3] = 0.5                            # away from reglu's kink
+    h = 1e-6
+    for axis in (0, 2):
+        g = rng.standard_normal(call(case, x, axis=axis).shape)
+        fd = np.empty_like(x)
+        for i in np.ndindex(x.shape):
+            xp, xm = x.copy(), x.copy()
+            xp[i] += h
+            xm[i] -= h
+            fd[i] = (np.sum(g * call(case, xp, axis=axis)) - np.sum(g * call(case, xm, axis=axis))) / (2 * h)
+        np.testing.assert_allclose(grad(case, g, x, axis=axis), fd, rtol=1e-6, atol=1e-7)
+
+
+def test_special_values():
+    x = np.array([[1.0, np.nan, 2.0, 3.0], [np.inf, 1.0, 0.5, -np.inf]])
+    for name in ("glu", "swiglu", "geglu", "reglu"):
+        with np.errstate(all="raise"):
+            y = getattr(fa, name)(x)
+            getattr(fa, name + "_backward")(1.0, x)
+        assert np.isnan(y[0, 1])                          # NaN in a: NaN out
+    # limits: glu's gate sigmoid(-inf) = 0, sigmoid(+inf) = 1
+    np.testing.assert_array_equal(fa.glu([[2.0, 3.0, np.inf, -np.inf]]), [[2.0, 0.0]])
+    # swiglu: silu(-inf) = 0, silu(+inf) = inf
+    assert fa.swiglu([-np.inf, 2.0])[0] == 0 and fa.swiglu([np.inf, 2.0])[0] == np.inf
+    np.testing.assert_array_equal(fa.swiglu_backward(1.0, [-np.inf, 2.0]), [0.0, 0.0])
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_dtypes_layouts_and_out(case):
+    rng = np.random.default_rng(43)
+    x = rng.standard_normal((40, 64)) * 3
+    y = call(case, x)
+    np.testing.assert_array_equal(call(case, np.asfortranarray(x)), y)
+    np.testing.assert_array_equal(call(case, x[::-1])[::-1], y)
+    out = np.empty((40, 32))
+    assert call(case, x, out=out) is out
+    np.testing.assert_array_equal(out, y)
+    gout = np.empty_like(x)
+    assert grad(case, 1.0, x, out=gout) is gout
+    np.testing.assert_array_equal(gout, grad(case, 1.0, x))
+    x2 = x.copy()
+    grad(case, 1.0, x2, out=x2)                           # in place
+    np.testing.assert_array_equal(x2, gout)
+    h = x.astype(np.float16)
+    assert call(case, h).dtype == np.float16 and grad(case, 1.0, h).dtype == np.float16
+    np.testing.assert_array_equal(call(case, h), call(case, h.astype(np.float32)).astype(np.float16))
+    assert call(case, np.arange(8).reshape(2, 4)).dtype == np.float64
+    with pytest.raises(TypeError, match="unsupported dtype"):
+        call(case, np.zeros(4, complex))
+
+
+@pytest.mark.parametrize("name", ["glu", "swiglu", "geglu", "reglu"])
+def test_errors(name):
+    fn, bwd = getattr(fa, name), getattr(fa, name + "_backward")
+    with pytest.raises(ValueError, match="must be even"):
+        fn(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="0-d"):
+        fn(1.0)
+    with pytest.raises(np.exceptions.AxisError):
+        fn(np.ones((2, 4)), axis=2)
+    with pytest.raises(TypeError, match=f"fastact.{name}_backward needs x"):
+        bwd(1.0, y=np.ones(2))
+    with pytest.raises(ValueError, match="does not broadcast"):
+        bwd(np.ones(3), np.ones((2, 4)))
+    out = np.full((2, 3), 7.0)
+    with pytest.raises(ValueError, match="out has shape"):
+        fn(np.ones((2, 4)), out=out)
+    assert np.all(out == 7)
+    with pytest.raises(ValueError, match="approximate"):
+        fa.geglu(np.ones(4), approximate="fast")
+
+
+def test_threads_do_not_change_a_bit():
+    rng = np.random.default_rng(44)
+    for shape, axis in [((2000, 256), -1), ((1, 2_000_002), -1), ((300, 40), 0)]:
+        x = rng.standard_normal(shape) * 3
+        with fa.num_threads(1):
+            want = [fa.swiglu(x, axis=axis), fa.geglu_backward(1.0, x, axis=axis)]
+        for n in (2, 3, 8):
+            with fa.num_threads(n):
+                np.testing.assert_array_equal(fa.swiglu(x, axis=axis), want[0])
+                np.testing.assert_array_equal(fa.geglu_backward(1.0, x, axis=axis), want[1])

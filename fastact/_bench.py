@@ -11,6 +11,26 @@ import time
 import numpy as np
 
 from ._baselines import BASELINES, CASES, fastact_case
+from ._baselines_backward import BACKWARD_BASELINES, fastact_backward_case
+
+# The default of --quick: the functions people use most, forward and backward.
+QUICK = ("relu", "sigmoid", "tanh", "gelu", "gelu_tanh", "silu", "softplus", "mish",
+         "softmax", "logsumexp", "relu_backward", "sigmoid_backward", "gelu_backward",
+         "silu_backward")
+BACKWARD_NAMES = tuple(name + "_backward" for name in BACKWARD_BASELINES)
+
+
+def _factories(name):
+    """(fastact factory, {library: factory}) for a case name; each factory
+    takes the input x. Backward cases (NAME_backward) use grad_output = 1."""
+    if name.endswith("_backward"):
+        base = name[:-len("_backward")]
+
+        def with_ones(make):
+            return lambda x: make(np.ones_like(x), x)
+        return (with_ones(fastact_backward_case(base)),
+                {lib: with_ones(f) for lib, f in BACKWARD_BASELINES[base].items()})
+    return fastact_case(name), BASELINES[name]
 
 
 def _median_time(fn, min_time, repeats):
@@ -57,10 +77,11 @@ def run(names, sizes, dtypes, threads, against, min_time, repeats, progress=True
                   end="", file=sys.stderr, flush=True)
         x = rng.standard_normal(size).astype(dtype) * 4
         row = {"name": name, "size": size, "dtype": dtype, "threads": nthreads}
+        own, baselines = _factories(name)
         with fa.num_threads(nthreads):
-            row["fastact"] = _median_time(fastact_case(name)(x), min_time, repeats)
+            row["fastact"] = _median_time(own(x), min_time, repeats)
             for lib in libs:
-                factory = BASELINES[name].get(lib)
+                factory = baselines.get(lib)
                 if factory is None:
                     continue
                 if lib == "torch":
@@ -73,14 +94,47 @@ def run(names, sizes, dtypes, threads, against, min_time, repeats, progress=True
     return results, libs
 
 
+def geometric_means(results, libs):
+    """{library: geometric mean of its time / fastact's} over the rows that
+    have the library."""
+    means = {}
+    for lib in libs:
+        ratios = [r[lib] / r["fastact"] for r in results if lib in r]
+        if ratios:
+            means[lib] = float(np.exp(np.mean(np.log(ratios))))
+    return means
+
+
+def format_markdown(results, libs, config):
+    """The table as Markdown (for the README), with the machine it ran on."""
+    lines = [f"Measured by `fastact bench` on {config['cpus']} CPUs "
+             f"({config['simd']}), {config['compiler']}, numpy {config['numpy']}; "
+             "times in microseconds, speed-up = baseline time / fastact time "
+             "(same run).", "",
+             "| function | dtype | size | threads | fastact | "
+             + " | ".join(f"{lib} | speed-up" for lib in libs) + " |",
+             "|---" * (5 + 2 * len(libs)) + "|"]
+    for r in results:
+        cells = [r["name"], r["dtype"], str(r["size"]), str(r["threads"]),
+                 f"{r['fastact'] * 1e6:.1f}"]
+        for lib in libs:
+            cells += ([f"{r[lib] * 1e6:.1f}", f"{r[lib] / r['fastact']:.2f}x"]
+                      if lib in r else ["-", "-"])
+        lines.append("| " + " | ".join(cells) + " |")
+    means = geometric_means(results, libs)
+    lines += ["", "Geometric mean speed-up: " + ", ".join(
+        f"{lib} {m:.2f}x" for lib, m in means.items())]
+    return "\n".join(lines)
+
+
 def format_table(results, libs):
     """A plain-text table: times in microseconds and speed-ups (x faster)."""
-    head = f"{'function':<10} {'dtype':<8} {'size':>9} {'thr':>3} {'fastact us':>11}"
+    head = f"{'function':<18} {'dtype':<8} {'size':>9} {'thr':>3} {'fastact us':>11}"
     for lib in libs:
         head += f" {lib + ' us':>11} {'speed-up':>8}"
     lines = [head, "-" * len(head)]
     for r in results:
-        line = (f"{r['name']:<10} {r['dtype']:<8} {r['size']:>9} {r['threads']:>3}"
+        line = (f"{r['name']:<18} {r['dtype']:<8} {r['size']:>9} {r['threads']:>3}"
                 f" {r['fastact'] * 1e6:>11.1f}")
         for lib in libs:
             if lib in r:
@@ -88,6 +142,10 @@ def format_table(results, libs):
             else:
                 line += f" {'-':>11} {'-':>8}"
         lines.append(line)
+    means = geometric_means(results, libs)
+    if means:
+        lines.append("geometric mean speed-up: " + ", ".join(
+            f"{lib} {m:.2f}x" for lib, m in means.items()))
     return "\n".join(lines)
 
 
@@ -95,16 +153,18 @@ def main(args):
     import fastact as fa
 
     if args.quick:
-        sizes = args.sizes or [1000, 100_000, 1_000_000]
+        sizes = args.sizes or [1000, 1_000_000]
         min_time, repeats = 0.01, 3
+        names = args.names or list(QUICK)
     else:
         sizes = args.sizes or [1000, 100_000, 1_000_000, 10_000_000]
         min_time, repeats = 0.05, 7
-    names = args.names or list(CASES)
-    unknown = [n for n in names if n not in CASES]
+        names = args.names or list(CASES) + list(BACKWARD_NAMES)
+    known = set(CASES) | set(BACKWARD_NAMES)
+    unknown = [n for n in names if n not in known]
     if unknown:
         print(f"fastact bench: unknown function(s) {', '.join(unknown)}; "
-              f"choose from {', '.join(CASES)}", file=sys.stderr)
+              f"choose from {', '.join(sorted(known))}", file=sys.stderr)
         return 2
     threads = args.threads or sorted({1, fa.get_num_threads()})
     results, libs = run(names, sizes, args.dtype, threads, args.against.split(","),
@@ -113,4 +173,7 @@ def main(args):
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"config": fa._config.config(), "results": results}, f, indent=1)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(format_markdown(results, libs, fa._config.config()) + "\n")
     return 0

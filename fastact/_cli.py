@@ -14,9 +14,11 @@ def _parser():
     bench = sub.add_parser("bench", help="time fastact against NumPy/SciPy/PyTorch "
                                          "in one run and print the speed-ups")
     bench.add_argument("names", nargs="*", metavar="NAME",
-                       help="functions to time (default: all)")
+                       help="functions to time, NAME_backward for a backward "
+                            "(default: all, forward and backward)")
     bench.add_argument("--quick", action="store_true",
-                       help="smaller sizes and fewer repeats (about a minute)")
+                       help="the common functions, forward and backward, at 1e3 and "
+                            "1e6 elements, fewer repeats (a minute or two)")
     bench.add_argument("--sizes", type=int, nargs="+", help="array sizes")
     bench.add_argument("--dtype", nargs="+", default=["float32", "float64"],
                        choices=["float32", "float64"], help="dtypes")
@@ -25,6 +27,8 @@ def _parser():
     bench.add_argument("--against", default="numpy,scipy,torch",
                        help="comma-separated baselines; missing ones are skipped")
     bench.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    bench.add_argument("--markdown", metavar="FILE",
+                       help="also write the table as Markdown (as in the README)")
     return parser
 
 

@@ -139,3 +139,23 @@ def test_dask_rows_must_be_whole():
         fa.maxout(d, 7)                     # refused at the call, not at compute
     with pytest.raises(TypeError, match="not supported for a Dask array"):
         fa.logsumexp(d, return_sign=True)
+
+
+def test_compiled_ufuncs_pickle_by_reference():
+    """Dask ships its graphs to worker processes by pickle: the ufuncs must
+    come back as themselves (in another process, that process's level)."""
+    import pickle
+    from fastact._dispatch import kernels
+    for ufunc in (kernels.gelu, kernels.gelu_vjp, kernels.leaky_relu_vjp_y, kernels.glu_vjp):
+        assert pickle.loads(pickle.dumps(ufunc)) is ufunc
+
+
+def test_xarray_in_xarray_out():
+    xr = pytest.importorskip("xarray", reason="xarray is not installed")
+    a = xr.DataArray(X.reshape(61, 1).astype(np.float32), dims=("batch", "feature"))
+    for y, expected in [(fa.gelu(a, approximate="tanh"), fa.gelu(a.values, approximate="tanh")),
+                        (fa.leaky_relu_backward(1.0, a, negative_slope=0.2),
+                         fa.leaky_relu_backward(1.0, a.values, negative_slope=0.2))]:
+        assert isinstance(y, xr.DataArray) and y.dims == ("batch", "feature")
+        assert y.dtype == np.float32
+        np.testing.assert_array_equal(y.values, expected)

@@ -66,7 +66,8 @@ def write_if_changed(target, text):
 
 
 def render_templates():
-    """Write X from every X.tp in fastact/ (the kernels once per level)."""
+    """Write X from every X.tp in fastact/ (the kernels and their stubs once
+    per level)."""
     from Cython import Tempita
 
     table = load_table()
@@ -75,9 +76,10 @@ def render_templates():
                "GATED_KERNELS": table["gated_kernel_rows"]()}
     for template in sorted(PKG.glob("*.tp")):
         text = Tempita.sub(template.read_text(), **context)
-        if template.name == "_kernels.pyx.tp":
+        if template.name.startswith("_kernels."):     # .pyx and its .pyi stub
+            suffix = template.suffixes[-2]
             for level in levels():
-                write_if_changed(PKG / f"_kernels_{level}.pyx", text)
+                write_if_changed(PKG / f"_kernels_{level}{suffix}", text)
         else:
             write_if_changed(template.with_suffix(""), text)
 

@@ -34,9 +34,11 @@ from ._config import (get_num_threads, set_num_threads, num_threads,  # noqa: E4
 from ._registry import ACTIVATIONS  # noqa: E402
 from . import _docs  # noqa: E402
 from . import _axis_docs  # noqa: E402
+from . import _examples  # noqa: E402
 
 _docs.attach(globals())
 _axis_docs.attach(globals())
+_examples.attach(globals())     # after the others: it appends to their text
 
 __all__ = (
     [n for n in _ELEMENTWISE_NAMES + _SLOPES_NAMES]

@@ -134,3 +134,38 @@ def run(ufunc, inputs, out, compute, result, shape):
     if out is None and target.ndim == 0:
         return target[()]
     return target
+
+
+# ---- arrays of other libraries (Dask, xarray, ...) ---------------------------
+
+def deferred(*args):
+    """Whether an argument is an array of another library that takes part in
+    NumPy's ufunc dispatch (defines ``__array_ufunc__``; not an ndarray, not
+    a NumPy scalar): the compiled ufunc is then called on it directly, so
+    NumPy hands the call to that library (a Dask array stays lazy)."""
+    for a in args:
+        if (type(a) is not np.ndarray and not isinstance(a, np.ndarray)
+                and getattr(type(a), "__array_ufunc__", None) is not None):
+            return True
+    return False
+
+
+def run_deferred(ufunc, data, params, fname):
+    """Call a compiled ufunc on ``data`` (x, or grad_output and x) of which
+    at least one is ``deferred``, keeping the dtype policy with ``astype``
+    (which Dask and xarray do lazily): the data in the computation dtype, the
+    parameters as Python floats or float64 arrays (the ufunc's double
+    inputs), the result in the result dtype."""
+    data = [a if isinstance(a, _PY_SCALARS) or deferred(a) else np.asarray(a)
+            for a in data]
+    typed = [a for a in data if not isinstance(a, _PY_SCALARS)]
+    for a in typed:
+        if not hasattr(a, "dtype"):
+            raise TypeError(f"fastact.{fname}: {type(a).__name__} has no dtype")
+    compute, result = dtypes(np.result_type(*[np.dtype(a.dtype) for a in typed]), fname)
+    if len(typed) == 2 and all(isinstance(n, int) for a in typed for n in a.shape):
+        grad_shape(*typed, fname)         # (unknown Dask chunk sizes are NaN)
+    data = [a if isinstance(a, _PY_SCALARS) or np.dtype(a.dtype) == compute
+            else a.astype(compute) for a in data]
+    y = ufunc(*data, *params)
+    return y if compute == result else y.astype(result)

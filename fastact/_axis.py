@@ -12,6 +12,7 @@ import operator
 import numpy as np
 
 from . import _api
+from . import _dask
 from . import _layout
 from ._dispatch import kernels as _k
 
@@ -155,15 +156,24 @@ def _softmax_like(fname, op, sg, x, axis, temperature, where, out):
 
 
 def softmax(x, axis=-1, *, temperature=1.0, where=None, out=None):
+    if type(x) is not np.ndarray and _dask.is_dask(x):
+        return _dask.call(softmax, x, axis, temperature=temperature, where=where,
+                          out=out)
     return _softmax_like("softmax", _SOFTMAX, 1.0, x, axis, temperature, where, out)
 
 
 def log_softmax(x, axis=-1, *, temperature=1.0, where=None, out=None):
+    if type(x) is not np.ndarray and _dask.is_dask(x):
+        return _dask.call(log_softmax, x, axis, temperature=temperature, where=where,
+                          out=out)
     return _softmax_like("log_softmax", _LOG_SOFTMAX, 1.0, x, axis, temperature,
                          where, out)
 
 
 def softmin(x, axis=-1, *, temperature=1.0, where=None, out=None):
+    if type(x) is not np.ndarray and _dask.is_dask(x):
+        return _dask.call(softmin, x, axis, temperature=temperature, where=where,
+                          out=out)
     return _softmax_like("softmin", _SOFTMAX, -1.0, x, axis, temperature, where, out)
 
 
@@ -236,6 +246,9 @@ def _lse_setup(fname, x, axis, keepdims, b, where):
 
 def logsumexp(x, axis=-1, *, keepdims=False, b=None, return_sign=False, where=None,
               out=None):
+    if type(x) is not np.ndarray and _dask.is_dask(x):
+        return _dask.call(logsumexp, x, axis, keepdims=keepdims, b=b,
+                          return_sign=return_sign, where=where, out=out)
     fname = "logsumexp"
     x, xa, ins, mk, dtype, red, rshape, keep = _lse_setup(fname, x, axis, keepdims, b,
                                                           where)
@@ -312,6 +325,9 @@ def _maxout_kernel(backward):
 
 
 def maxout(x, pieces, axis=-1, *, return_indices=False, out=None):
+    if type(x) is not np.ndarray and _dask.is_dask(x):
+        return _dask.call(maxout, x, axis, pieces,
+                          return_indices=return_indices, out=out)
     fname = "maxout"
     x = _api.as_input(x, fname)
     compute, result = _api.dtypes(x.dtype, fname)

@@ -423,6 +423,34 @@ DOCS["rrelu_backward"] = _backward(
     "x not given.", "x not given, or training=True without slopes.")
 
 
+# ---- issue 6: the first four quote their measured accuracy as the others do,
+# and the defaults that differ between libraries are spelled out ----------------
+
+def _add_note(name, text):
+    """Append a paragraph to the Notes (the last section) of DOCS[name]."""
+    DOCS[name] = DOCS[name].rstrip("\n") + "\n\n" + _fill(text) + "\n"
+
+
+for _name in ("relu", "sigmoid", "tanh"):
+    _add_note(_name, _measured(_name))
+_add_note("relu", _EXACT)
+_add_note("gelu", _PROMISE + " " + _measured("gelu", "gelu_tanh"))
+_add_note("gelu", "Defaults differ between libraries: PyTorch's gelu is exact "
+          "(approximate='none', as here), while jax.nn.gelu and keras.ops.gelu "
+          "default to the tanh approximation (approximate=True). Pass "
+          "approximate='tanh' to reproduce them; the two forms differ by up to "
+          "4.7e-4 (near x = -2.7).")
+_add_note("hard_sigmoid", "Defaults differ between libraries: slope 1/6 (kinks at "
+          "-3 and 3) as in PyTorch, jax.nn.hard_sigmoid and "
+          "keras.activations.hard_sigmoid; keras.ops.hard_sigmoid, Keras 2 "
+          "(tf.keras) and ONNX's HardSigmoid use 0.2 * x + 0.5 (kinks at -2.5 "
+          "and 2.5): for those, use fa.hard_tanh(0.2 * x + 0.5, 0.0, 1.0).")
+_add_note("leaky_relu", "Defaults differ between libraries: negative_slope=0.01 "
+          "as in PyTorch and jax.nn.leaky_relu; Keras uses 0.2 "
+          "(keras.ops.leaky_relu, keras.activations.leaky_relu) and 0.3 (its "
+          "LeakyReLU layer): pass negative_slope=0.2 when porting from Keras.")
+
+
 def attach(namespace):
     """Give each public function in ``namespace`` its docstring."""
     for name, doc in DOCS.items():

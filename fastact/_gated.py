@@ -8,7 +8,7 @@ any axis and any strides work without copies.
 
 import numpy as np
 
-from . import _api
+from . import _api, _dask
 from ._axis import _one_axis, broadcast
 from ._dispatch import kernels as _k
 from ._table import GATED
@@ -43,6 +43,9 @@ def _halves(x, axis, fname):
 
 
 def _forward(name, x, axis, out, choice=None):
+    if type(x) is not np.ndarray and _dask.is_dask(x):
+        keywords = {} if choice is None else {_ROWS[name].choice[0]: choice}
+        return _dask.call(globals()[name], x, axis, out=out, **keywords)
     fname = name
     x = _api.as_input(x, fname)
     compute, result = _api.dtypes(x.dtype, fname)

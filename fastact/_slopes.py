@@ -39,6 +39,9 @@ def _prelu_weight(weight, x, axis, fname):
 
 
 def prelu(x, weight, axis=1, *, out=None):
+    if out is None and _api.deferred(x):         # Dask, xarray: their ufunc dispatch
+        w, _ = _prelu_weight(weight, x, axis, "prelu")
+        return _api.run_deferred(_k.leaky_relu, (x,), (w,), "prelu")
     x = _api.as_input(x, "prelu")
     compute, result = _api.dtypes(x.dtype, "prelu")
     w, _ = _prelu_weight(weight, x, axis, "prelu")
@@ -81,6 +84,9 @@ def _rrelu_params(lower, upper, training, fname):
 
 def rrelu(x, lower=0.125, upper=1 / 3, training=False, rng=None, *,
           return_slopes=False, out=None):
+    if out is None and not training and not return_slopes and _api.deferred(x):
+        lower, upper, _ = _rrelu_params(lower, upper, training, "rrelu")
+        return _api.run_deferred(_k.leaky_relu, (x,), ((lower + upper) / 2,), "rrelu")
     x = _api.as_input(x, "rrelu")
     compute, result = _api.dtypes(x.dtype, "rrelu")
     lower, upper, training = _rrelu_params(lower, upper, training, "rrelu")

@@ -31,6 +31,12 @@ def expit(x, out=None):
 
     float32 in, float32 out; other real input in float64. See
     :func:`fastact.sigmoid`.
+
+    Examples
+    --------
+    >>> from fastact import scipy as sc
+    >>> sc.expit([-1.0, 0.0, 1.0])
+    array([0.26894142, 0.5       , 0.73105858])
     """
     return _elementwise.sigmoid(_elementwise_input(x), out=out)
 
@@ -49,6 +55,12 @@ def log_expit(x, out=None):
     -log(1 + exp(-x)), accurate in both tails.
 
     float32 in, float32 out; other real input in float64.
+
+    Examples
+    --------
+    >>> from fastact import scipy as sc
+    >>> sc.log_expit([-800.0, 0.0, 40.0])
+    array([-8.00000000e+02, -6.93147181e-01, -4.24835426e-18])
     """
     x = _elementwise_input(x)
     _api.dtypes(x.dtype, "scipy.log_expit")
@@ -78,19 +90,42 @@ def _softmax_like(fn, x, axis):
 
 def softmax(x, axis=None):
     """The softmax, ``scipy.special.softmax``: exp(x) / sum(exp(x)) over
-    ``axis`` (default: the whole array). See :func:`fastact.softmax`."""
+    ``axis`` (default: the whole array). See :func:`fastact.softmax`.
+
+    Examples
+    --------
+    >>> from fastact import scipy as sc
+    >>> sc.softmax([[1.0, 2.0], [3.0, 4.0]])          # over all entries
+    array([[0.0320586 , 0.08714432],
+           [0.23688282, 0.64391426]])
+    """
     return _softmax_like(_axis.softmax, x, axis)
 
 
 def log_softmax(x, axis=None):
     """The log of the softmax, ``scipy.special.log_softmax`` (default
-    axis: the whole array). See :func:`fastact.log_softmax`."""
+    axis: the whole array). See :func:`fastact.log_softmax`.
+
+    Examples
+    --------
+    >>> from fastact import scipy as sc
+    >>> sc.log_softmax([1000.0, 1.0])
+    array([   0., -999.])
+    """
     return _softmax_like(_axis.log_softmax, x, axis)
 
 
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     """log(sum(b * exp(a))), ``scipy.special.logsumexp`` (default axis: the
-    whole array). See :func:`fastact.logsumexp`."""
+    whole array). See :func:`fastact.logsumexp`.
+
+    Examples
+    --------
+    >>> from fastact import scipy as sc
+    >>> value, sign = sc.logsumexp([1.0, 2.0], b=[1.0, -1.0], return_sign=True)
+    >>> float(value), float(sign)                      # log|e - e^2|, negative
+    (1.5413248546129181, -1.0)
+    """
     res = _axis.logsumexp(a, axis, keepdims=keepdims, b=b, return_sign=return_sign)
     if return_sign and np.size(a) == 0:
         # SciPy's sign of an empty sum is sign(-inf) = -1

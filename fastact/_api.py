@@ -26,8 +26,11 @@ def dtypes(dtype, fname):
     """(computation dtype, result dtype) for an input dtype.
 
     float32 and float64 are computed natively, float16 in float32, bool and
-    integers in float64; anything else is a TypeError.
+    integers in float64; anything else is a TypeError. Byte order does not
+    matter: NumPy swaps a big-endian float64 on its way into the loop.
     """
+    if not dtype.isnative:
+        dtype = dtype.newbyteorder("=")
     if dtype == _F32 or dtype == _F64:
         return dtype, dtype
     if dtype == _F16:

@@ -151,3 +151,31 @@ def test_out_one_element_behind_the_input(dtype, threads):
         buf = np.concatenate([x, [0]]).astype(dtype)       # out ahead: NumPy copies
         fn(buf[:-1], out=buf[1:])
         np.testing.assert_array_equal(buf[1:], expected)
+
+
+def test_num_threads_blocks_closing_out_of_order_restore_the_setting():
+    """Blocks in two Python threads may close in any order (A opens, B opens,
+    A closes, B closes). The setting used to stay at A's value for good."""
+    before = fa._config._kernels.requested_num_threads()
+    a, b = fa.num_threads(1), fa.num_threads(2)
+    a.__enter__()
+    b.__enter__()
+    a.__exit__(None, None, None)
+    assert fa.get_num_threads() == expected(2)       # B is still open
+    b.__exit__(None, None, None)
+    assert fa._config._kernels.requested_num_threads() == before
+
+
+def test_num_threads_blocks_in_many_python_threads():
+    before = fa._config._kernels.requested_num_threads()
+    x = np.random.default_rng(8).standard_normal(100_000)
+    y = fa.gelu(x)
+
+    def work(k):
+        for _ in range(20):
+            with fa.num_threads(1 + k % 3):
+                np.testing.assert_array_equal(fa.gelu(x), y)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(work, range(12)))
+    assert fa._config._kernels.requested_num_threads() == before

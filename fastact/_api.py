@@ -62,6 +62,9 @@ def real_param(value, name, fname, none=None):
     except (TypeError, ValueError):
         raise TypeError(f"fastact.{fname}: {name} must be a real number, "
                         f"got {value!r}") from None
+    except OverflowError:                     # an int beyond float64
+        raise ValueError(f"fastact.{fname}: {name} is outside the float64 "
+                         "range") from None
 
 
 def choose(value, options, name, fname):

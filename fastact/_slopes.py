@@ -29,7 +29,7 @@ def _prelu_weight(weight, x, axis, fname):
     if x.ndim == 1 and axis == 1:        # API.md: for 1-D x, axis 0
         axis = 0
     if not -x.ndim <= axis < x.ndim:
-        raise np.exceptions.AxisError(axis, x.ndim)
+        raise np.exceptions.AxisError(axis, x.ndim, msg_prefix=f"fastact.{fname}")
     axis %= x.ndim
     if w.shape != (x.shape[axis],):
         raise ValueError(f"fastact.{fname}: weight has shape {w.shape}, expected "

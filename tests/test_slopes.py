@@ -132,3 +132,13 @@ def test_rrelu_training_backward_needs_slopes():
 def test_rrelu_lower_equal_upper_is_deterministic():
     x = np.array([-2.0, 1.0])
     np.testing.assert_array_equal(fa.rrelu(x, 0.2, 0.2, training=True), [-0.4, 1.0])
+
+
+@pytest.mark.parametrize("fn,args", [(fa.prelu, (np.ones((2, 3)),)),
+                                     (fa.prelu_backward, (1.0, np.ones((2, 3))))])
+def test_prelu_axis_error_names_the_function(fn, args):
+    """API.md section 4: every refusal names the function (NumPy's AxisError
+    said only 'axis 2 is out of bounds for array of dimension 2')."""
+    with pytest.raises(np.exceptions.AxisError,
+                       match=f"fastact.{fn.__name__}: axis 2 is out of bounds"):
+        fn(*args, weight=[1.0, 2.0, 3.0], axis=2)

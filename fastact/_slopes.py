@@ -95,7 +95,12 @@ def rrelu(x, lower=0.125, upper=1 / 3, training=False, rng=None, *,
     # One uniform draw per element in C order (so the stream does not depend
     # on the values), rounded to the result dtype so that the forward uses
     # exactly the slopes it returns; 1 where x > 0 (or NaN), as PyTorch's noise.
-    draws = np.random.default_rng(rng).uniform(lower, upper, x.shape)
+    try:
+        generator = np.random.default_rng(rng)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"fastact.rrelu: rng must be None, a seed or a "
+                        f"numpy.random.Generator ({exc})") from None
+    draws = generator.uniform(lower, upper, x.shape)
     slopes = np.where(x <= 0, draws, 1.0).astype(result)
     y = _api.run(_k.leaky_relu, (x, slopes), out, compute, result, x.shape)
     if not return_slopes:

@@ -142,3 +142,13 @@ def test_prelu_axis_error_names_the_function(fn, args):
     with pytest.raises(np.exceptions.AxisError,
                        match=f"fastact.{fn.__name__}: axis 2 is out of bounds"):
         fn(*args, weight=[1.0, 2.0, 3.0], axis=2)
+
+
+@pytest.mark.parametrize("rng,exc", [("seed", TypeError), (-1, ValueError), (1.5, TypeError)])
+def test_rrelu_bad_rng_names_the_function(rng, exc):
+    """NumPy's own message ('SeedSequence expects int or sequence of ints')
+    used to come out without naming rrelu (found by tests/test_fuzz.py)."""
+    out = np.full(3, 7.0)
+    with pytest.raises(exc, match="fastact.rrelu: rng must be"):
+        fa.rrelu(-np.ones(3), training=True, rng=rng, out=out)
+    assert np.all(out == 7.0)

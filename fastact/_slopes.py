@@ -84,6 +84,10 @@ def rrelu(x, lower=0.125, upper=1 / 3, training=False, rng=None, *,
     x = _api.as_input(x, "rrelu")
     compute, result = _api.dtypes(x.dtype, "rrelu")
     lower, upper, training = _rrelu_params(lower, upper, training, "rrelu")
+    if training and not np.isfinite(upper - lower):
+        raise ValueError(f"fastact.rrelu: training draws slopes from U(lower, upper), "
+                         f"expected a finite upper - lower, got lower={lower!r}, "
+                         f"upper={upper!r}")
     out = _api.check_out(out, x.shape, result, "rrelu")
     if not training:
         slope = (lower + upper) / 2          # in double, as PyTorch

@@ -152,3 +152,15 @@ def test_rrelu_bad_rng_names_the_function(rng, exc):
     with pytest.raises(exc, match="fastact.rrelu: rng must be"):
         fa.rrelu(-np.ones(3), training=True, rng=rng, out=out)
     assert np.all(out == 7.0)
+
+
+@pytest.mark.parametrize("lower,upper", [(0.1, np.inf), (-np.inf, 0.5), (-1e308, 1e308)])
+def test_rrelu_training_needs_a_finite_range(lower, upper):
+    """NumPy's uniform raised OverflowError('high - low range exceeds valid
+    bounds'), which API.md does not name (found by tests/test_fuzz.py). In
+    eval mode the slope (lower + upper)/2 is still computed."""
+    out = np.full(3, 7.0)
+    with pytest.raises(ValueError, match="fastact.rrelu: training draws slopes from"):
+        fa.rrelu(-np.ones(3), lower, upper, training=True, out=out)
+    assert np.all(out == 7.0)
+    fa.rrelu(-np.ones(3), lower, upper)

@@ -1,4 +1,13 @@
-"""Threads and build configuration (API.md section 5)."""
+"""Threads and build configuration (API.md section 5).
+
+Oversubscription policy: every Python thread that makes a large call runs
+its own OpenMP team of up to ``get_num_threads()`` threads (OpenMP gives each
+calling thread its own team), so Python threads and OpenMP threads multiply.
+The thread count set here is process-wide, which makes ``set_num_threads(1)``
+before starting a thread pool the simple remedy: every call then runs on the
+worker that makes it. ``threadpoolctl.threadpool_limits`` sets OpenMP's own
+count, which is per thread: it limits the thread that calls it only.
+"""
 
 import os
 import sys

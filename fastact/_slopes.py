@@ -59,7 +59,9 @@ def prelu_backward(grad_output, x=None, *, y=None, weight, axis=1, out=None):
     # x <= 0, each product exact in float64 for float32 input, summed by
     # NumPy (pairwise, so it does not depend on the thread count).
     terms = _k.leaky_relu_vjp_param(gy, x, w, dtype=np.float64)
-    with np.errstate(over="ignore"):     # a sum past float16's range is inf, rightly
+    # A sum past the dtype's range is inf, and inf + -inf is NaN, rightly and
+    # without a flag, as in the kernels (API.md section 4: no warnings).
+    with np.errstate(over="ignore", invalid="ignore"):
         grad_weight = terms.sum(axis=others).astype(result).reshape(np.shape(weight))
     grad_input = _api.run(_k.leaky_relu_vjp, (gy, x, w), out, compute, result, shape)
     return grad_input, grad_weight[()] if grad_weight.ndim == 0 else grad_weight

@@ -164,3 +164,15 @@ def test_rrelu_training_needs_a_finite_range(lower, upper):
         fa.rrelu(-np.ones(3), lower, upper, training=True, out=out)
     assert np.all(out == 7.0)
     fa.rrelu(-np.ones(3), lower, upper)
+
+
+def test_prelu_backward_raises_no_flag_when_the_weight_gradient_is_nan():
+    """grad_weight = 1 * -inf + (-1) * -inf is NaN; the sum used to raise
+    'invalid value encountered in reduce' (an error under
+    np.errstate(all='raise')), where the kernels make NaN from inf * 0
+    silently."""
+    with np.errstate(all="raise"):
+        gx, gw = fa.prelu_backward(np.array([1.0, -1.0]), np.array([-np.inf, -np.inf]),
+                                   weight=0.25)
+    np.testing.assert_array_equal(gx, [0.25, -0.25])
+    assert np.isnan(gw)

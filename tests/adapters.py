@@ -30,6 +30,8 @@ class Elementwise:
     """``forward(x, **params)`` and ``backward(grad_output, x, **params)``:
     any shape, the result has the input's shape."""
 
+    pointwise = True      # each result element depends on its own input only
+
     def __init__(self, record):
         self.record = record
         self.params = required_params(record)

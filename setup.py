@@ -6,6 +6,9 @@
   builds the same sources serially. FASTACT_OPENMP=0 forces serial.
 - FASTACT_DEBUG=1 turns Cython's checks (bounds, wraparound, ...) back on
   and builds with -O0 -g.
+- FASTACT_SANITIZE=1 (gcc/clang) builds with AddressSanitizer and
+  UndefinedBehaviorSanitizer; any finding aborts. Python must then run with
+  the sanitizer runtime preloaded: tools/run_checked.sh does it all.
 - CPU dispatch: on x86-64 the kernels are compiled once per instruction-set
   level (baseline x86-64, x86-64-v3 = AVX2+FMA, x86-64-v4 = AVX-512 with
   512-bit vectors) as _kernels_<level>; fastact/_dispatch.py imports the best
@@ -27,6 +30,11 @@ from setuptools.command.build_ext import build_ext
 HERE = Path(__file__).parent.resolve()
 PKG = HERE / "fastact"
 DEBUG = os.environ.get("FASTACT_DEBUG", "0") not in ("", "0")
+SANITIZE = os.environ.get("FASTACT_SANITIZE", "0") not in ("", "0")
+# Compile and link flags of the sanitized build. No recovery: a finding is a
+# crash the test run cannot miss.
+SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                  "-fno-omit-frame-pointer", "-g"]
 
 
 def load_table():
@@ -195,12 +203,17 @@ class BuildExt(build_ext):
                 # terms) must unroll completely for the same reason.
                 opt += ["--param=max-completely-peel-times=40",
                         "--param=max-completely-peeled-insns=1000"]
+        if SANITIZE:
+            if compiler_type(self) == "msvc":
+                raise SystemExit("FASTACT_SANITIZE=1 needs gcc or clang")
+            opt += SANITIZE_FLAGS
+            lflags = lflags + SANITIZE_FLAGS
         for ext in self.extensions:
             level_flags = [] if compiler_type(self) == "msvc" else X86_LEVELS[ext.level]
             ext.extra_compile_args = opt + level_flags + cflags + ext.extra_compile_args
             ext.extra_link_args = lflags + ext.extra_link_args
             strip = os.environ.get("FASTACT_STRIP", "1") != "0"   # 0: keep symbols
-            if strip and not DEBUG and compiler_type(self) == "unix" and sys.platform.startswith("linux"):
+            if strip and not (DEBUG or SANITIZE) and compiler_type(self) == "unix" and sys.platform.startswith("linux"):
                 ext.extra_link_args.append("-s")   # strip: small wheel
         super().build_extensions()
 

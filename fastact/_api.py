@@ -26,8 +26,11 @@ def dtypes(dtype, fname):
     """(computation dtype, result dtype) for an input dtype.
 
     float32 and float64 are computed natively, float16 in float32, bool and
-    integers in float64; anything else is a TypeError.
+    integers in float64; anything else is a TypeError. Byte order does not
+    matter: NumPy swaps a big-endian float64 on its way into the loop.
     """
+    if not dtype.isnative:
+        dtype = dtype.newbyteorder("=")
     if dtype == _F32 or dtype == _F64:
         return dtype, dtype
     if dtype == _F16:
@@ -59,6 +62,9 @@ def real_param(value, name, fname, none=None):
     except (TypeError, ValueError):
         raise TypeError(f"fastact.{fname}: {name} must be a real number, "
                         f"got {value!r}") from None
+    except OverflowError:                     # an int beyond float64
+        raise ValueError(f"fastact.{fname}: {name} is outside the float64 "
+                         "range") from None
 
 
 def choose(value, options, name, fname):

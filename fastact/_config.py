@@ -1,7 +1,17 @@
-"""Threads and build configuration (API.md section 5)."""
+"""Threads and build configuration (API.md section 5).
+
+Oversubscription policy: every Python thread that makes a large call runs
+its own OpenMP team of up to ``get_num_threads()`` threads (OpenMP gives each
+calling thread its own team), so Python threads and OpenMP threads multiply.
+The thread count set here is process-wide, which makes ``set_num_threads(1)``
+before starting a thread pool the simple remedy: every call then runs on the
+worker that makes it. ``threadpoolctl.threadpool_limits`` sets OpenMP's own
+count, which is per thread: it limits the thread that calls it only.
+"""
 
 import os
 import sys
+import threading
 
 from . import _dispatch
 from ._dispatch import kernels as _kernels
@@ -42,20 +52,39 @@ def set_num_threads(n):
 
 class num_threads:
     """Context manager: ``with fastact.num_threads(n): ...`` uses ``n``
-    threads inside the block and restores the previous setting after it."""
+    threads inside the block and restores the previous setting after it.
+
+    The setting is process-wide (see ``set_num_threads``). Blocks in several
+    Python threads may close in any order; when the last one closes the
+    setting is what it was before the first opened.
+    """
 
     def __init__(self, n):
         self._n = n
-        self._previous = None
 
     def __enter__(self):
-        self._previous = _kernels.requested_num_threads()
-        set_num_threads(self._n)
+        with _blocks_lock:
+            previous = _kernels.requested_num_threads()
+            set_num_threads(self._n)
+            _open_blocks.append([self, previous])
         return self
 
     def __exit__(self, *exc):
-        _kernels.set_num_threads(self._previous)
+        with _blocks_lock:
+            i = max(k for k, (block, _) in enumerate(_open_blocks) if block is self)
+            if i == len(_open_blocks) - 1:
+                _kernels.set_num_threads(_open_blocks[i][1])
+            else:
+                # a block opened later is still open: it restores what this
+                # one would have restored
+                _open_blocks[i + 1][1] = _open_blocks[i][1]
+            del _open_blocks[i]
         return False
+
+
+# The num_threads blocks open now, oldest first: [block, setting before it].
+_open_blocks = []
+_blocks_lock = threading.Lock()
 
 
 def _openmp_runtime():

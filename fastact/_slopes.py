@@ -29,7 +29,7 @@ def _prelu_weight(weight, x, axis, fname):
     if x.ndim == 1 and axis == 1:        # API.md: for 1-D x, axis 0
         axis = 0
     if not -x.ndim <= axis < x.ndim:
-        raise np.exceptions.AxisError(axis, x.ndim)
+        raise np.exceptions.AxisError(axis, x.ndim, msg_prefix=f"fastact.{fname}")
     axis %= x.ndim
     if w.shape != (x.shape[axis],):
         raise ValueError(f"fastact.{fname}: weight has shape {w.shape}, expected "
@@ -62,7 +62,9 @@ def prelu_backward(grad_output, x=None, *, y=None, weight, axis=1, out=None):
     # x <= 0, each product exact in float64 for float32 input, summed by
     # NumPy (pairwise, so it does not depend on the thread count).
     terms = _k.leaky_relu_vjp_param(gy, x, w, dtype=np.float64)
-    with np.errstate(over="ignore"):     # a sum past float16's range is inf, rightly
+    # A sum past the dtype's range is inf, and inf + -inf is NaN, rightly and
+    # without a flag, as in the kernels (API.md section 4: no warnings).
+    with np.errstate(over="ignore", invalid="ignore"):
         grad_weight = terms.sum(axis=others).astype(result).reshape(np.shape(weight))
     grad_input = _api.run(_k.leaky_relu_vjp, (gy, x, w), out, compute, result, shape)
     return grad_input, grad_weight[()] if grad_weight.ndim == 0 else grad_weight
@@ -90,6 +92,10 @@ def rrelu(x, lower=0.125, upper=1 / 3, training=False, rng=None, *,
     x = _api.as_input(x, "rrelu")
     compute, result = _api.dtypes(x.dtype, "rrelu")
     lower, upper, training = _rrelu_params(lower, upper, training, "rrelu")
+    if training and not np.isfinite(upper - lower):
+        raise ValueError(f"fastact.rrelu: training draws slopes from U(lower, upper), "
+                         f"expected a finite upper - lower, got lower={lower!r}, "
+                         f"upper={upper!r}")
     out = _api.check_out(out, x.shape, result, "rrelu")
     if not training:
         slope = (lower + upper) / 2          # in double, as PyTorch
@@ -101,7 +107,12 @@ def rrelu(x, lower=0.125, upper=1 / 3, training=False, rng=None, *,
     # One uniform draw per element in C order (so the stream does not depend
     # on the values), rounded to the result dtype so that the forward uses
     # exactly the slopes it returns; 1 where x > 0 (or NaN), as PyTorch's noise.
-    draws = np.random.default_rng(rng).uniform(lower, upper, x.shape)
+    try:
+        generator = np.random.default_rng(rng)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"fastact.rrelu: rng must be None, a seed or a "
+                        f"numpy.random.Generator ({exc})") from None
+    draws = generator.uniform(lower, upper, x.shape)
     slopes = np.where(x <= 0, draws, 1.0).astype(result)
     y = _api.run(_k.leaky_relu, (x, slopes), out, compute, result, x.shape)
     if not return_slopes:

@@ -81,6 +81,18 @@ def test_unsupported_dtypes_raise_type_error(case, bad):
         grad(case, 1.0, x)
 
 
+@pytest.mark.parametrize("dtype", [">f2", ">f4", ">f8", ">i4"])
+@pytest.mark.parametrize("case", CASES)
+def test_byte_order_does_not_matter(case, dtype):
+    """A big-endian float64 is float64 (it used to be refused as an
+    'unsupported dtype >f8')."""
+    x = np.linspace(-3, 3, 13).astype(dtype)
+    native = x.astype(x.dtype.newbyteorder("="))
+    np.testing.assert_array_equal(call(case, x), call(case, native))
+    np.testing.assert_array_equal(grad(case, x, x), grad(case, native, native))
+    assert call(case, x).dtype.isnative
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_strided_layouts_match_contiguous(case, threads):
     rng = np.random.default_rng(2)

@@ -39,7 +39,61 @@ if __name__ == "__main__":
 """
 
 
-@pytest.mark.parametrize("script", [OS_FORK, MULTIPROCESSING_FORK], ids=["os.fork", "mp-fork"])
+# The child asks for threads (it still computes on one), forks a grandchild,
+# and runs a ProcessPoolExecutor of fork children; all while another Python
+# thread of the parent keeps its own OpenMP team busy.
+FORK_WHILE_BUSY = """
+import os, threading, numpy as np, fastact as fa
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing as mp
+
+x = np.random.default_rng(1).standard_normal(1_000_000)
+expected = fa.gelu_backward(1.0, x)
+stop = threading.Event()
+
+def busy():
+    while not stop.is_set():
+        fa.gelu(x)
+
+def child_work():
+    with fa.num_threads(2):
+        assert np.array_equal(fa.gelu_backward(1.0, x), expected)
+    fa.set_num_threads(2)
+    assert fa.get_num_threads() == 1 and np.array_equal(fa.gelu_backward(1.0, x), expected)
+
+def pool_work(seed):
+    return float(fa.tanh(np.full(300_000, seed / 7.0)).sum())
+
+def in_child(fn):  # fn in a child made by os.fork: its exit code (3: it raised)
+    pid = os.fork()
+    if pid == 0:
+        code = 3
+        try:
+            code = fn()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+def child_and_grandchild():
+    child_work()
+    return in_child(lambda: child_work() or 0)
+
+if __name__ == "__main__":
+    t = threading.Thread(target=busy)
+    t.start()
+    assert in_child(child_and_grandchild) == 0
+    with ProcessPoolExecutor(2, mp_context=mp.get_context("fork")) as pool:
+        got = list(pool.map(pool_work, range(4)))
+    stop.set()
+    t.join()
+    assert got == [pool_work(s) for s in range(4)], got
+    print("ok")
+"""
+
+
+@pytest.mark.parametrize("script", [OS_FORK, MULTIPROCESSING_FORK, FORK_WHILE_BUSY],
+                         ids=["os.fork", "mp-fork", "fork-while-busy"])
 def test_child_after_fork_does_not_hang(script, tmp_path):
     path = tmp_path / "scenario.py"
     path.write_text(script)

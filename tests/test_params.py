@@ -95,3 +95,14 @@ def test_negative_parameters_follow_the_formula():
                                rtol=1e-15)
     np.testing.assert_array_equal(fa.leaky_relu(x, -0.5), np.where(x > 0, x, -0.5 * x))
     np.testing.assert_array_equal(fa.hard_shrink(x, lambd=-1.0), x)
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("elu", {"alpha": 10**400}), ("leaky_relu", {"negative_slope": -10**309}),
+    ("rrelu", {"upper": 10**400}), ("softplus", {"threshold": 10**400})])
+def test_integers_beyond_float64_raise_value_error(name, kwargs):
+    """They used to escape as OverflowError ('int too large to convert to
+    float'), an exception API.md does not name, without the function."""
+    for fn, args in ((getattr(fa, name), (X,)), (getattr(fa, name + "_backward"), (1.0, X))):
+        with pytest.raises(ValueError, match=f"fastact.{fn.__name__}: .* outside the float64 range"):
+            fn(*args, **kwargs)

@@ -132,3 +132,47 @@ def test_rrelu_training_backward_needs_slopes():
 def test_rrelu_lower_equal_upper_is_deterministic():
     x = np.array([-2.0, 1.0])
     np.testing.assert_array_equal(fa.rrelu(x, 0.2, 0.2, training=True), [-0.4, 1.0])
+
+
+@pytest.mark.parametrize("fn,args", [(fa.prelu, (np.ones((2, 3)),)),
+                                     (fa.prelu_backward, (1.0, np.ones((2, 3))))])
+def test_prelu_axis_error_names_the_function(fn, args):
+    """API.md section 4: every refusal names the function (NumPy's AxisError
+    said only 'axis 2 is out of bounds for array of dimension 2')."""
+    with pytest.raises(np.exceptions.AxisError,
+                       match=f"fastact.{fn.__name__}: axis 2 is out of bounds"):
+        fn(*args, weight=[1.0, 2.0, 3.0], axis=2)
+
+
+@pytest.mark.parametrize("rng,exc", [("seed", TypeError), (-1, ValueError), (1.5, TypeError)])
+def test_rrelu_bad_rng_names_the_function(rng, exc):
+    """NumPy's own message ('SeedSequence expects int or sequence of ints')
+    used to come out without naming rrelu (found by tests/test_fuzz.py)."""
+    out = np.full(3, 7.0)
+    with pytest.raises(exc, match="fastact.rrelu: rng must be"):
+        fa.rrelu(-np.ones(3), training=True, rng=rng, out=out)
+    assert np.all(out == 7.0)
+
+
+@pytest.mark.parametrize("lower,upper", [(0.1, np.inf), (-np.inf, 0.5), (-1e308, 1e308)])
+def test_rrelu_training_needs_a_finite_range(lower, upper):
+    """NumPy's uniform raised OverflowError('high - low range exceeds valid
+    bounds'), which API.md does not name (found by tests/test_fuzz.py). In
+    eval mode the slope (lower + upper)/2 is still computed."""
+    out = np.full(3, 7.0)
+    with pytest.raises(ValueError, match="fastact.rrelu: training draws slopes from"):
+        fa.rrelu(-np.ones(3), lower, upper, training=True, out=out)
+    assert np.all(out == 7.0)
+    fa.rrelu(-np.ones(3), lower, upper)
+
+
+def test_prelu_backward_raises_no_flag_when_the_weight_gradient_is_nan():
+    """grad_weight = 1 * -inf + (-1) * -inf is NaN; the sum used to raise
+    'invalid value encountered in reduce' (an error under
+    np.errstate(all='raise')), where the kernels make NaN from inf * 0
+    silently."""
+    with np.errstate(all="raise"):
+        gx, gw = fa.prelu_backward(np.array([1.0, -1.0]), np.array([-np.inf, -np.inf]),
+                                   weight=0.25)
+    np.testing.assert_array_equal(gx, [0.25, -0.25])
+    assert np.isnan(gw)

@@ -134,3 +134,154 @@ def test_gil_is_released_while_computing():
         count += 1
     t.join()
     assert count > 10_000
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_out_one_element_behind_the_input(dtype, threads):
+    """NumPy passes the loop out = x shifted back by one element without a
+    copy (safe for a loop in order); a threaded loop used to overwrite inputs
+    another thread had not read yet (gelu of 65540 float32: one wrong value,
+    at the chunk boundary)."""
+    x = (np.random.default_rng(7).standard_normal(300_001) * 4).astype(dtype)
+    for fn in (fa.gelu, fa.relu, lambda x, out: fa.tanh_backward(2.0, x, out=out)):
+        expected = fn(x, out=None)
+        buf = np.concatenate([[0], x]).astype(dtype)
+        fn(buf[1:], out=buf[:-1])
+        np.testing.assert_array_equal(buf[:-1], expected)
+        buf = np.concatenate([x, [0]]).astype(dtype)       # out ahead: NumPy copies
+        fn(buf[:-1], out=buf[1:])
+        np.testing.assert_array_equal(buf[1:], expected)
+
+
+def test_num_threads_blocks_closing_out_of_order_restore_the_setting():
+    """Blocks in two Python threads may close in any order (A opens, B opens,
+    A closes, B closes). The setting used to stay at A's value for good."""
+    before = fa._config._kernels.requested_num_threads()
+    a, b = fa.num_threads(1), fa.num_threads(2)
+    a.__enter__()
+    b.__enter__()
+    a.__exit__(None, None, None)
+    assert fa.get_num_threads() == expected(2)       # B is still open
+    b.__exit__(None, None, None)
+    assert fa._config._kernels.requested_num_threads() == before
+
+
+def test_num_threads_blocks_in_many_python_threads():
+    before = fa._config._kernels.requested_num_threads()
+    x = np.random.default_rng(8).standard_normal(100_000)
+    y = fa.gelu(x)
+
+    def work(k):
+        for _ in range(20):
+            with fa.num_threads(1 + k % 3):
+                np.testing.assert_array_equal(fa.gelu(x), y)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(work, range(12)))
+    assert fa._config._kernels.requested_num_threads() == before
+
+
+# ---- issue 7: every function from many Python threads, oversubscription ----
+
+def test_every_function_from_many_python_threads_while_settings_change():
+    """Forward and backward of every registry function, into fresh arrays and
+    into out=, from 8 Python threads at once while another thread keeps
+    changing the thread count (set_num_threads and num_threads blocks):
+    the bits of serial calls (API.md section 5: they do not depend on the
+    team)."""
+    from adapters import CALLS
+
+    rng = np.random.default_rng(9)
+    sizes = (5, 1000, 2 * fa._dispatch.kernels.work_per_thread() + 3)
+    work = [(call, tuple(rng.standard_normal(n) * 5 for _ in call.shapes((n,))))
+            for call in CALLS for n in sizes]
+    serial = [call.fn(*arrays) for call, arrays in work]
+    before = fa._config._kernels.requested_num_threads()
+    stop = threading.Event()
+
+    def change_settings():
+        k = 0
+        while not stop.is_set():
+            fa.set_num_threads(1 + k % 3)
+            with fa.num_threads(2 + k % 2):
+                pass
+            k += 1
+        fa.set_num_threads(None)
+
+    def run(item):
+        call, arrays = item
+        out = np.empty_like(arrays[-1])
+        return call.fn(*arrays), call.fn(*arrays, out=out)
+
+    changer = threading.Thread(target=change_settings)
+    changer.start()
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(run, work))
+    finally:
+        stop.set()
+        changer.join()
+    for (call, _), expected, got in zip(work, serial, results):
+        np.testing.assert_array_equal(got[0], expected, err_msg=call.name)
+        np.testing.assert_array_equal(got[1], expected, err_msg=call.name)
+    assert fa._config._kernels.requested_num_threads() == before
+
+
+OVERSUBSCRIBED = """
+import threading, time, numpy as np, fastact as fa
+fa.set_num_threads(2)
+x = np.random.default_rng(0).standard_normal(1_000_000)
+expected = fa.gelu(x)
+def work():
+    for _ in range(20):
+        assert np.array_equal(fa.gelu(x), expected)
+        fa.sigmoid_backward(1.0, x)
+start = time.perf_counter()
+threads = [threading.Thread(target=work) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(f"ok {time.perf_counter() - start:.1f} s")
+"""
+
+
+@pytest.mark.skipif(not OPENMP, reason="serial build: no OpenMP teams")
+def test_python_threads_times_openmp_threads_finish():
+    """8 Python threads x 2 OpenMP threads each (16 busy threads on this
+    2-core machine) finish: no livelock of spinning teams. A generous timeout,
+    no timing assertion (the run takes about a second when the cores are free)."""
+    import subprocess
+    try:
+        out = run_python("-c", OVERSUBSCRIBED, timeout=300)
+    except subprocess.TimeoutExpired:
+        pytest.fail("8 Python threads x 2 OpenMP threads did not finish in 300 s")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("ok"), out.stdout
+    print(out.stdout)
+
+
+@pytest.mark.skipif(not OPENMP, reason="serial build: no OpenMP runtime to limit")
+def test_threadpoolctl_limits_only_the_calling_thread():
+    """What the README's advice rests on: OpenMP's thread count is a
+    per-thread setting, so threadpool_limits applies in the thread that
+    calls it (inside each pool worker), while fa.set_num_threads applies to
+    every thread."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    seen = {}
+
+    def worker(key):
+        seen[key] = fa.get_num_threads()
+
+    def in_other_thread(key):
+        t = threading.Thread(target=worker, args=(key,))
+        t.start()
+        t.join()
+
+    with fa.num_threads(None):
+        in_other_thread("before")
+        with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+            assert fa.get_num_threads() == 1
+            in_other_thread("other thread")
+    assert seen["other thread"] == seen["before"]
+    with fa.num_threads(1):
+        in_other_thread("after set_num_threads")
+    assert seen["after set_num_threads"] == 1

@@ -1,0 +1,243 @@
+"""Fuzzing what fastact exposes: random dtypes, shapes, strides, parameters,
+grad_output, ``y=`` and ``out=`` for every function of the registry, from a
+seeded generator (a failure names its seed and call; rerun one seed with
+``pytest tests/test_fuzz.py -k 'seed7'``).
+
+Nothing may crash (a crash fails the whole run). A call either returns a
+result of the input's shape, in ``out`` when one was given, with the bits of
+the same call on contiguous float64 copies where it computes in float64; or
+it raises what API.md section 4 names -- TypeError or ValueError (AxisError
+is one) -- with a message naming the function. A refused call writes
+nothing, and no call writes to an input that ``out`` does not share memory
+with.
+"""
+
+import inspect
+
+import numpy as np
+import pytest
+
+import fastact as fa
+from adapters import ADAPTERS, REQUIRED
+from test_matrix import ACCEPTED, BIG, REFUSED, SPECIALS
+
+# The kinds with an adapter (tests/adapters.py): the fuzzer builds calls from
+# their signatures. Axis-wise and gated functions are not fuzzed yet (issue 7
+# notes it; test_matrix.py::test_every_kind_has_an_adapter tracks it).
+RECORDS = [fa.ACTIVATIONS[name] for name in sorted(fa.ACTIVATIONS)
+           if fa.ACTIVATIONS[name].kind in ADAPTERS]
+SEEDS = 24
+CALLS_PER_SEED = 120
+
+# Parameter values: good, bad type, bad value, special floats.
+SCALARS = [0.0, -0.0, 0.3, -2.0, 1.5, 20, np.nan, np.inf, -np.inf, 1e308, 10**400,
+           np.float32(0.5), np.int64(2), np.array(0.7), True, "0.1", None, 1j,
+           [0.1, 0.2], np.array([1.0])]
+
+
+class Case:
+    """One random call, described for the failure message."""
+
+    def __init__(self, rng, tmp):
+        self.rng = rng
+        self.tmp = tmp
+        self.notes = []
+
+    def pick(self, options, what):
+        value = options[self.rng.integers(len(options))]
+        self.notes.append(f"{what}={value!r}" if not isinstance(value, np.ndarray)
+                          else f"{what}=array{value.shape}")
+        return value
+
+    def chance(self, p):
+        return self.rng.random() < p
+
+    def shape(self):
+        ndim = int(self.rng.integers(0, 4))
+        dims = [int(self.pick([0, 1, 2, 3, 5, 8], "dim")) for _ in range(ndim)]
+        if dims and self.chance(0.08):
+            dims[-1] = BIG                       # above the threading threshold
+        return tuple(dims)
+
+    def array(self, shape, what):
+        """Values of a random dtype in a random layout."""
+        dtype = np.dtype(self.pick(ACCEPTED if self.chance(0.9) else REFUSED, what + " dtype"))
+        n = int(np.prod(shape))
+        if dtype.kind == "f":
+            scale = self.pick([1.0, 30.0, 1e-300, 1e300], what + " scale")
+            with np.errstate(over="ignore"):
+                v = (self.rng.standard_normal(n) * scale).astype(dtype)
+            if n >= len(SPECIALS) and self.chance(0.5):
+                v[self.rng.choice(n, len(SPECIALS), replace=False)] = SPECIALS
+        elif dtype.kind in "biu":
+            v = self.rng.integers(0, 2, n).astype(dtype) if dtype.kind == "b" else \
+                self.rng.integers(-100, 100, n).astype(dtype)
+        else:
+            v = np.zeros(n, dtype)
+        return self.layout(v.reshape(shape), what)
+
+    def layout(self, a, what):
+        kind = self.pick(["contiguous", "strided", "fortran", "broadcast", "byteswapped",
+                          "unaligned", "read-only"], what + " layout")
+        if kind == "strided" and a.ndim:
+            steps = [int(self.rng.choice([1, 2, -1, -3])) for _ in range(a.ndim)]
+            big = np.zeros([n * abs(s) for n, s in zip(a.shape, steps)], a.dtype)
+            view = big[tuple(slice(None, None, s) for s in steps)]
+            view[...] = a
+            return view
+        if kind == "fortran":
+            return np.array(a, order="F")
+        if kind == "broadcast" and a.ndim and a.shape[0] > 0:
+            return np.broadcast_to(a[:1], a.shape)
+        if kind == "byteswapped" and a.dtype.kind in "biuf" and a.dtype.itemsize > 1:
+            return a.astype(a.dtype.newbyteorder())
+        if kind == "unaligned" and a.dtype.kind in "biuf" and a.dtype.itemsize > 1:
+            buf = np.frombuffer(bytearray(a.nbytes + 1), a.dtype, a.size, offset=1)
+            buf[:] = a.ravel()
+            return buf.reshape(a.shape)
+        if kind == "read-only":
+            a = a.copy()
+            a.flags.writeable = False
+        return a
+
+    def params(self, record):
+        """Each parameter: its default, a REQUIRED value, or a random one."""
+        kw = {}
+        for name, default in record.params.items():
+            if self.chance(0.5):
+                if default is inspect.Parameter.empty:
+                    kw[name] = REQUIRED[name]
+                continue
+            if name == "weight":
+                kw[name] = self.pick([0.25, np.full(3, 0.2), np.ones(8), np.ones((2, 2)), "w"], name)
+            elif name == "axis":
+                kw[name] = self.pick([0, 1, -1, 2, -3, 5, 1.0, None], name)
+            elif name == "approximate":
+                kw[name] = self.pick(["none", "tanh", "foo", None, 1], name)
+            elif name == "training":
+                kw[name] = self.pick([False, True, 1, np.bool_(True), "yes"], name)
+            elif name == "rng":
+                kw[name] = self.pick([None, 7, np.random.default_rng(3), "seed", -1], name)
+            else:
+                kw[name] = self.pick(SCALARS, name)
+        return kw
+
+    def out(self, shape, dtype, inputs):
+        kind = self.pick(["none", "none", "fresh", "input", "shape", "dtype", "read-only",
+                          "list", "strided", "overlap"], "out")
+        if kind == "fresh":
+            return np.full(shape, 7, dtype)
+        if kind == "input":
+            return inputs[int(self.rng.integers(len(inputs)))]
+        if kind == "shape":
+            return np.full(shape + (2,), 7, dtype)
+        if kind == "dtype":
+            return np.full(shape, 7, np.float32 if dtype != np.float32 else np.float64)
+        if kind == "read-only":
+            out = np.full(shape, 7, dtype)
+            out.flags.writeable = False
+            return out
+        if kind == "list":
+            return np.full(shape, 7.0).tolist()
+        if kind == "strided" and shape:
+            return np.full(shape[:-1] + (2 * shape[-1],), 7, dtype)[..., ::-2]
+        if kind == "overlap" and shape and inputs[-1].flags.writeable \
+                and inputs[-1].flags.c_contiguous and inputs[-1].dtype == dtype:
+            base = inputs[-1].reshape(-1)
+            if base.size > 1:
+                return np.concatenate([base[1:], base[:1]]).reshape(shape) if self.chance(0.5) \
+                    else base[::-1].reshape(shape)
+        return None
+
+
+def result_dtype(*dtypes):
+    """API.md section 4, for the dtypes of the data the call computes on."""
+    dtype = np.result_type(*dtypes).newbyteorder("=")
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+
+
+def copy(value):
+    return np.array(value, copy=True) if isinstance(value, np.ndarray) else value
+
+
+def as_float64(value):
+    """A contiguous float64 copy of a numeric array (what the float64 loops
+    compute on), anything else as it is."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return np.array(value, dtype=np.float64, order="C")
+    return value
+
+
+def one_call(case, record):
+    """One random call of record's forward or backward; 'computed' or
+    'refused'."""
+    backward = case.chance(0.5)
+    name = record.name + ("_backward" if backward else "")
+    fn = record.backward if backward else record.forward
+    kw = case.params(record)
+    if backward:
+        kw.pop("rng", None)
+        if record.name == "rrelu" and case.chance(0.5):
+            kw["slopes"] = case.pick([None, 0.2], "slopes")
+    shape = case.shape()
+    x = case.array(shape, "x")
+    args = [x]
+    if backward:
+        g = case.pick(["scalar", "same", "trailing", "wrong", "none"], "grad_output")
+        gy = {"scalar": lambda: 1.5, "same": lambda: case.array(shape, "gy"),
+              "trailing": lambda: case.array(shape[1:], "gy"),
+              "wrong": lambda: case.array(shape + (2,), "gy"), "none": lambda: None}[g]()
+        args = [gy, x]
+        if case.chance(0.15):               # the output instead of the input
+            kw["y"] = args.pop()
+    data = [a for a in args + [kw.get("y")] if isinstance(a, np.ndarray)]
+    numeric = data and all(a.dtype.kind in "biuf" for a in data)
+    dtype = result_dtype(*(a.dtype for a in data)) if numeric else np.dtype(np.float64)
+    out = case.out(shape, dtype, data)
+    if out is not None:
+        kw["out"] = out
+    args_before = [copy(a) for a in args]
+    kw_before = {k: copy(v) for k, v in kw.items()}
+    inputs = [a for a in args + list(kw.values()) if isinstance(a, np.ndarray) and a is not out]
+    inputs_before = [a.copy() for a in inputs]
+    try:
+        result = fn(*args, **kw)
+    except (TypeError, ValueError) as exc:
+        assert f"fastact.{name}" in str(exc), f"{name}: message does not name it: {exc!r}"
+        if isinstance(out, np.ndarray):
+            np.testing.assert_array_equal(out, kw_before["out"], err_msg="refused but wrote out")
+        for a, b in zip(inputs, inputs_before):
+            np.testing.assert_array_equal(a, b, err_msg="refused but wrote an input")
+        return "refused"
+    if record.name == "prelu" and backward:
+        result = result[0]                   # (grad_input, grad_weight)
+    assert np.shape(result) == shape, (np.shape(result), shape)
+    assert np.asarray(result).dtype in (np.float16, np.float32, np.float64)
+    if out is not None:
+        assert result is out
+    for a, b in zip(inputs, inputs_before):
+        if not (isinstance(out, np.ndarray) and np.shares_memory(out, a)):
+            np.testing.assert_array_equal(a, b, err_msg="wrote an input")
+    if np.asarray(result).dtype == np.float64 and not kw.get("training"):
+        # the same call on contiguous float64 copies gives the same bits
+        kw_before.pop("out", None)
+        again = fn(*map(as_float64, args_before),
+                   **{k: as_float64(v) for k, v in kw_before.items()})
+        again = again[0] if isinstance(again, tuple) else again
+        np.testing.assert_array_equal(result, again, err_msg="the layout changed the bits")
+    return "computed"
+
+
+@pytest.mark.parametrize("seed", range(SEEDS), ids=lambda s: f"seed{s}")
+def test_fuzz(seed, tmp_path):
+    rng = np.random.default_rng([7, seed])
+    outcomes = {"computed": 0, "refused": 0}
+    for _ in range(CALLS_PER_SEED):
+        record = RECORDS[rng.integers(len(RECORDS))]
+        case = Case(rng, tmp_path)
+        try:
+            outcomes[one_call(case, record)] += 1
+        except AssertionError as exc:
+            raise AssertionError(f"seed {seed}, {record.name}: {', '.join(case.notes)}\n{exc}")
+    # both paths were exercised
+    assert outcomes["computed"] > 0 and outcomes["refused"] > 0, outcomes

@@ -5,9 +5,7 @@
  * same bits whichever loop handles it.
  *
  * The loops keep eight independent lanes (element i goes to lane i % 8) so
- * the compiler vectorises them, and are built for several instruction sets,
- * the best chosen when the module loads (GCC/Clang target_clones, x86-64
- * Linux with glibc). The build has no FMA contraction (-ffp-contract=off),
+ * the compiler vectorises them. The build has no FMA contraction (-ffp-contract=off),
  * so every version computes the same bits.
  */
 #ifndef FASTACT_AXIS_LOOPS_H
@@ -18,12 +16,11 @@
 #include <string.h>
 #include <math.h>
 
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) \
-    && defined(__linux__) && defined(__GLIBC__) && !defined(FASTACT_NO_CLONES)
-#define FA_AX_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
-#else
+/* No target_clones: the whole module is built once per instruction-set
+ * level (setup.py) and chosen at import (_dispatch.py); a clone for plain
+ * "avx512f" measured 6x slower here than the module's own -march code
+ * (scalar, branchy: its cost model refused the float->double loops). */
 #define FA_AX_CLONES
-#endif
 
 /* exp(t) for t <= 0 (t = -inf gives 0; no NaN reaches it), branch-free.
  * t = k ln2 + r with |r| <= ln2/2: k by the 1.5 * 2^52 rounding trick (the
@@ -288,8 +285,42 @@ FA_AX_CLONES static void fa_ax_lanes_log_softmax_##SUF(const T* x, ptrdiff_t n, 
             o[i * so + l] = (T)((sg * (double)x[i * sn + l] - M[l]) * invT - L[l]); \
 }
 
-FA_AX_LOOPS(float, f, fa_ax_exp32)
+FA_AX_LOOPS(float, f_direct, fa_ax_exp32)
 FA_AX_LOOPS(double, d, fa_ax_exp)
+FA_AX_LOOPS(double, d32, fa_ax_exp32)
+
+/* float32 rows: GCC 12 does not vectorise the loops above when they read
+ * float and compute in double (it picks 256-bit float vectors and leaves the
+ * doubles scalar: logsumexp of 1000 x 1000 float32 took 7 ms, 2.3 ms
+ * after this change). So a block is first widened to double (exactly),
+ * then the double loops run with the float-accuracy exp (d32): the same
+ * numbers in the same order. _stats_fast (_axis_math.pxi) widens into its
+ * own buffer; the softmax write below into one on the stack. Blocks hold at
+ * most FA_AX_BUF = AX_BLOCK entries; a longer run takes the direct loops. */
+#define FA_AX_BUF 2048
+
+static inline void fa_ax_widen(const float* x, ptrdiff_t n, double* w) {
+    ptrdiff_t i;
+    for (i = 0; i < n; i++) w[i] = (double)x[i];
+}
+
+static void fa_ax_softmax_f(const float* x, ptrdiff_t n, double sg, double m,
+                            double invT, double r, const double* e, float* o) {
+    double w[FA_AX_BUF];
+    ptrdiff_t i;
+    if (e != NULL || n > FA_AX_BUF) {
+        fa_ax_softmax_f_direct(x, n, sg, m, invT, r, e, o);
+        return;
+    }
+    fa_ax_widen(x, n, w);
+    for (i = 0; i < n; i++) w[i] = fa_ax_exp32((sg * w[i] - m) * invT) * r;
+    for (i = 0; i < n; i++) o[i] = (float)w[i];
+}
+
+static void fa_ax_log_softmax_f(const float* x, ptrdiff_t n, double sg, double M,
+                                double invT, double L, float* o) {
+    fa_ax_log_softmax_f_direct(x, n, sg, M, invT, L, o);
+}
 FA_AX_BWD_LOOPS(float, f)
 FA_AX_BWD_LOOPS(double, d)
 FA_AX_LANE_LOOPS(float, f, fa_ax_exp32)

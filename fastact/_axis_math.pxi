@@ -154,10 +154,14 @@ cdef void _stats(const real* x, npy_intp sx, const real* w, npy_intp sw,
 cdef void _stats_fast(const real* x, npy_intp n, double sg, double invT, double* e,
                       Blk* b) noexcept nogil:
     # contiguous, no mask, no weights: the loops of _axis_loops.h, which
-    # compute the same numbers as _stats
+    # compute the same numbers as _stats. A float32 block (n <= AX_BLOCK) is
+    # widened to double first: GCC leaves the float-reading loops scalar
+    # (see _axis_loops.h).
     cdef double m, z, c, s
+    cdef double w[AX_BLOCK]
     if real is float:
-        fa_ax_max_f(x, n, sg, &m, &z)
+        fa_ax_widen(x, n, w)
+        fa_ax_max_d(w, n, sg, &m, &z)
     else:
         fa_ax_max_d(x, n, sg, &m, &z)
     if z != z or n == 0:                       # inf or NaN: the careful pass
@@ -165,7 +169,7 @@ cdef void _stats_fast(const real* x, npy_intp n, double sg, double invT, double*
         return
     m = m + 0.0
     if real is float:
-        fa_ax_expsum_f(x, n, sg, m, invT, e, &c, &s)
+        fa_ax_expsum_d32(w, n, sg, m, invT, e, &c, &s)
     else:
         fa_ax_expsum_d(x, n, sg, m, invT, e, &c, &s)
     b.m = m

@@ -11,8 +11,8 @@
 
 from fastact._vmath cimport (fa_exp, fa_exp_f32acc, fa_expm1, fa_log1p_unit,
                              fa_tanh as fa_vtanh)
-from fastact._vmathf cimport fa_expf, fa_tanhf
-from libc.math cimport erfc, fabs, fabsf, fma, INFINITY
+from fastact._vmathf cimport fa_expf, fa_expf_neg_split, fa_tanhf
+from libc.math cimport erfc, fabs, fabsf, fma, fmaf, INFINITY
 
 # Constants as (hi, lo) pairs, hi + lo correct to ~106 bits (mpmath), as C
 # constants (an assignment in a .pxd would not run).
@@ -1073,7 +1073,29 @@ cdef inline double fa_dx_x_sigmoid_f32acc(double t, double dt) noexcept nogil:
     return g if t == t else t
 
 cdef inline float fa_silu_f32(float x) noexcept nogil:
-    return <float>fa_x_sigmoid_f32acc(x, x)
+    # Native float (16 lanes, against 8 for double), x / (1 + e^-x) with the
+    # roundings carried: e = e^-|x| = eh + el (fa_expf_neg_split, ~0.2 ULP),
+    # numerator x (x >= 0) or x e = n + nl (x < 0, exact by FMA), 1 + eh =
+    # d + dl (exact: Fast2Sum, 1 >= eh). With q ~ n/d from one reciprocal,
+    # the residual n - q d is exact (FMA), so
+    #   y = q + (n - q d + nl - q (dl + el)) / d
+    # rounds once at the end: ~0.5 ULP + the exponential's error.
+    # For x < -80 the numerator is scaled by 2^64 and the result scaled back
+    # last, so that results whose e^x is subnormal keep their bits.
+    cdef float el, scale
+    cdef float eh = fa_expf_neg_split(-fabsf(x), &el, &scale)
+    cdef bint neg = x < 0.0
+    cdef float n = x * eh if neg else x
+    cdef float nl = fmaf(x, eh, -n) + x * el if neg else <float>0.0
+    cdef float e = eh * scale
+    cdef float d = <float>1.0 + e
+    cdef float dl = (e - (d - <float>1.0)) + el * scale
+    cdef float rd = <float>1.0 / d
+    cdef float q = n * rd
+    cdef float y = fmaf(fmaf(-q, d, n) + fmaf(-q, dl, nl), rd, q)
+    y = y * scale if neg else y
+    y = y if fabsf(x) < INFINITY else x                  # NaN, +inf
+    return y if x != -INFINITY else <float>-0.0
 
 cdef inline float fa_silu_vjp_f32(float gy, float x) noexcept nogil:
     return <float>(gy * fa_dx_x_sigmoid_f32acc(x, 1.0))

@@ -59,6 +59,27 @@ cdef inline float fa_expf(float x) noexcept nogil:
     return y if x == x else x
 
 
+cdef inline float fa_expf_neg_split(float x, float* lo, float* scale) noexcept nogil:
+    # e^x for x <= 0 as hi + lo, |lo| <= ulp(hi)/2, with ~0.2 ULP error left
+    # (that of the polynomial times |r| <= 0.35; the rounding of
+    # 1 + q r is returned in lo instead of being lost: 1 - hi is exact by
+    # Sterbenz, hi in [0.7, 1.42] before scaling). Below x = -80 the pair is
+    # scaled by 2^64 (scale = 2^-64, else 1) so that e^x, subnormal from
+    # x = -87.3, keeps its precision until the caller's result is scaled back.
+    # x is clamped at -120 (where every use underflows to 0); NaN is not
+    # passed through (callers select it).
+    cdef float r, nf
+    cdef int n = fa_exp_reduce_f(x, -120.0, &r, &nf)
+    cdef bint far = x < -80.0
+    cdef int k = 64 if far else 0
+    scale[0] = <float>5.42101086242752217e-20 if far else <float>1.0
+    cdef float q = fa_expm1_reduced_f(r)
+    cdef float h = fmaf(q, r, 1.0)
+    cdef float p = fa_pow2f(n + k)
+    lo[0] = fmaf(q, r, <float>1.0 - h) * p
+    return h * p
+
+
 cdef inline float fa_tanhf(float x) noexcept nogil:
     # |x| <= 0.55: the Taylor series x + x^3 P(x^2) to x^19 (remainder
     # < 5e-9 relative); above: tanh a = 1 - 2e/(1+e), e = exp(-2a) <= 1/3,

@@ -94,7 +94,7 @@ ELEMENTWISE = (
 
 # ---- issue 3: the rest of the element-wise catalog (API.md section 1) ----
 ELEMENTWISE += (
-    Elementwise("relu6", "min(max(x, 0), 6)"),
+    Elementwise("relu6", "min(max(x, 0), 6)", f32=("relu6",)),
     Elementwise("leaky_relu", "x if x > 0 else negative_slope * x",
                 params=(("negative_slope", 0.01),),
                 grad_from_y="negative_slope >= 0", param_vjp=True),
@@ -114,11 +114,11 @@ ELEMENTWISE += (
                 checks=("alpha != 0",), f32=("celu", "celu_vjp")),
     Elementwise("log_sigmoid", "-softplus(-x) = min(x, 0) - log1p(exp(-|x|))", cost=16,
                 f32=("log_sigmoid", "log_sigmoid_vjp")),
-    Elementwise("hard_sigmoid", "relu6(x + 3) / 6"),
+    Elementwise("hard_sigmoid", "relu6(x + 3) / 6", f32=("hard_sigmoid",)),
     Elementwise("hard_tanh", "clip(x, min_val, max_val)",
                 params=(("min_val", -1.0), ("max_val", 1.0)), grad_from_y=True,
-                checks=("min_val <= max_val",)),
-    Elementwise("hard_swish", "x * relu6(x + 3) / 6", cost=2),
+                checks=("min_val <= max_val",), f32=("hard_tanh",)),
+    Elementwise("hard_swish", "x * relu6(x + 3) / 6", cost=2, f32=("hard_swish",)),
     Elementwise("silu", "x * sigmoid(x)", cost=10, f32=("silu", "silu_vjp")),
     Elementwise("swish", "x * sigmoid(beta * x)", params=(("beta", 1.0),), cost=12,
                 f32=("swish", "swish_vjp")),
@@ -129,12 +129,13 @@ ELEMENTWISE += (
                 checks=("beta != 0",), none_means=(("threshold", "float('inf')"),),
                 f32=("softplus", "softplus_vjp")),
     Elementwise("softsign", "x / (1 + |x|)", cost=2),
-    Elementwise("hard_shrink", "x if |x| > lambd else 0", params=(("lambd", 0.5),)),
+    Elementwise("hard_shrink", "x if |x| > lambd else 0", params=(("lambd", 0.5),),
+                f32=("hard_shrink",)),
     Elementwise("soft_shrink", "x - lambd * sign(x) if |x| > lambd else 0",
                 params=(("lambd", 0.5),), checks=("lambd >= 0",)),
     Elementwise("tanh_shrink", "x - tanh(x)", cost=12),
     Elementwise("threshold", "x if x > threshold else value",
-                params=(("threshold", REQUIRED), ("value", REQUIRED))),
+                params=(("threshold", REQUIRED), ("value", REQUIRED)), f32=("threshold",)),
 )
 
 

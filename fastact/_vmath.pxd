@@ -103,6 +103,19 @@ cdef inline double fa_exp_f32acc(double x) noexcept nogil:
     return y if x == x else x
 
 
+cdef inline double fa_expm1_neg_f32acc(double x) noexcept nogil:
+    # e^x - 1 for x <= 0 to float32 accuracy (relative error < 1e-8), for
+    # the float32 kernels of ELU/SELU/CELU, which select x itself for x > 0:
+    # as fa_expm1 with the degree-7 polynomial of fa_exp_f32acc and x
+    # clamped to [-60, 0] (no overflow branch). NaN and -0.0 pass through.
+    cdef double r, nd
+    cdef double xc = x if x < 0.0 else 0.0
+    cdef long long n = fa_exp_reduce(xc, -60.0, &r, &nd)
+    cdef double s = fa_pow2(n)
+    cdef double y = fma(s * fa_exp_taylor_low(1.0 / 5040.0, r), r, s - 1.0)
+    return y if ((x == x) & (x != 0.0)) else x
+
+
 cdef inline double fa_expm1(double x) noexcept nogil:
     # e^x - 1 = 2^n (1 + p) - 1 = fma(2^n q, r, 2^n - 1) with p = q r: 2^n q
     # is exact and the fma rounds once; 2^n - 1 is exact for -53 <= n <= 53

@@ -1303,3 +1303,13 @@ cdef inline float fa_hard_swish_f32(float x) noexcept nogil:
     cdef double xd = x
     cdef double y = xd * fa_hard_sigmoid_f32acc(xd)
     return <float>(0.0 if xd <= -3.0 else y)           # 0, not -inf * 0
+
+# The backward from y in float32: y (1 - y) = fma(-y, y, y) and 1 - y^2 =
+# fma(-y, y, 1) each round once, then the product with gy: two roundings
+# (< 1 ULP of the exact derivative at the given y), all in float.
+cdef inline float fa_sigmoid_vjp_y_f32(float gy, float y) noexcept nogil:
+    cdef float d = fmaf(-y, y, y)
+    return gy * (d if y != INFINITY else -y)      # inf (1 - inf) = -inf, not NaN
+
+cdef inline float fa_tanh_vjp_y_f32(float gy, float y) noexcept nogil:
+    return gy * fmaf(-y, y, <float>1.0)

@@ -84,8 +84,9 @@ class Elementwise(NamedTuple):
 ELEMENTWISE = (
     Elementwise("relu", "max(x, 0)", cost=1, grad_from_y=True),
     Elementwise("sigmoid", "1 / (1 + exp(-x))", cost=8, grad_from_y=True,
-                aliases=("expit",), f32=("sigmoid", "sigmoid_vjp")),
-    Elementwise("tanh", "tanh(x)", cost=10, grad_from_y=True, f32=("tanh", "tanh_vjp")),
+                aliases=("expit",), f32=("sigmoid", "sigmoid_vjp", "sigmoid_vjp_y")),
+    Elementwise("tanh", "tanh(x)", cost=10, grad_from_y=True,
+                f32=("tanh", "tanh_vjp", "tanh_vjp_y")),
     Elementwise("gelu", "x * Phi(x) = x/2 * erfc(-x/sqrt(2)); "
                 "'tanh': x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
                 cost=24, choice=("approximate", "none",

@@ -5,27 +5,19 @@ today, and PyTorch when installed), so each table reads as a speed-up.
     pytest bench/ --benchmark-group-by=group --benchmark-sort=name
 """
 
-import os
-
 import pytest
 
 import fastact as fa
-from conftest import require
-from fastact._baselines import BASELINES, CASES, fastact_case
+from conftest import DTYPES, SIZES, THREADS, case_ids, cases, require
+from fastact._baselines import BASELINES, fastact_case
 
-SIZES = [int(s) for s in os.environ.get("FASTACT_BENCH_SIZES", "1000,100000,1000000").split(",")]
-DTYPES = ["float32", "float64"]
-THREADS = sorted({1, fa.get_num_threads()})
-LIBS = ["fastact", "numpy", "scipy", "torch"]
-
-PARAMS = [(name, lib) for name in CASES for lib in LIBS
-          if lib == "fastact" or lib in BASELINES[name]]
+PARAMS = cases(BASELINES)
 
 
 @pytest.mark.parametrize("threads", THREADS, ids=lambda t: f"t{t}")
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"n{s}")
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("name,lib", PARAMS, ids=[f"{n}-{l}" for n, l in PARAMS])
+@pytest.mark.parametrize("name,lib", PARAMS, ids=case_ids(PARAMS))
 def test_forward(benchmark, make_input, name, lib, dtype, size, threads):
     require(lib, threads)
     x = make_input(size, dtype)

@@ -10,6 +10,7 @@
 # the formulas may overflow where the limit is right (1/(1+inf) = 0).
 
 from fastact._vmath cimport (fa_exp, fa_exp_f32acc, fa_expm1, fa_expm1_neg_f32acc, fa_log1p_unit,
+                             fa_log1p_unit_f32acc,
                              fa_tanh as fa_vtanh)
 from fastact._vmathf cimport fa_expf, fa_expf_neg_split, fa_tanhf
 from libc.math cimport erfc, fabs, fabsf, fma, fmaf, INFINITY
@@ -1111,7 +1112,7 @@ cdef inline double fa_softplus_f32acc(double x, double beta, double threshold) n
     # log1p(e^t)/beta = max(t, 0)/beta + log1p(e^-|t|)/beta, t = beta x;
     # x itself where t > threshold (PyTorch's cut-off, inf by default)
     cdef double t = beta * x
-    cdef double y = (x if t > 0.0 else 0.0) + fa_log1p_unit(fa_exp_f32acc(-fabs(t))) / beta
+    cdef double y = (x if t > 0.0 else 0.0) + fa_log1p_unit_f32acc(fa_exp_f32acc(-fabs(t))) * (1.0 / beta)
     return y if t <= threshold else x
 
 cdef inline float fa_softplus_f32(float x, double beta, double threshold) noexcept nogil:

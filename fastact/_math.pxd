@@ -1319,3 +1319,20 @@ cdef inline float fa_sigmoid_vjp_y_f32(float gy, float y) noexcept nogil:
 
 cdef inline float fa_tanh_vjp_y_f32(float gy, float y) noexcept nogil:
     return gy * fmaf(-y, y, <float>1.0)
+
+cdef inline float fa_leaky_relu_f32(float x, double slope) noexcept nogil:
+    # x * slope in float: slope = sh + sl (two floats, sh + sl = slope to
+    # 2^-48 relative), fma(x, sh, x sl) rounds once from a value within
+    # 2^-47 relative of x * slope: the correctly rounded product except
+    # within 2^-23 ULP of a tie (error then 0.5 + 2^-23 ULP at most). The
+    # double version's float <-> double conversions bounded the loop.
+    # Products below 2^-100 are computed scaled by 2^64 (exactly undone), so
+    # that x sl does not lose bits to the subnormal range.
+    cdef float sh = <float>slope
+    cdef float sl = <float>(slope - <double>sh)
+    cdef bint tiny = fabsf(x * sh) < <float>7.888609052210118e-31     # 2^-100
+    cdef float up = <float>1.8446744073709552e19 if tiny else <float>1.0
+    cdef float down = <float>5.421010862427522e-20 if tiny else <float>1.0
+    cdef float xs = x * up
+    cdef float neg = fmaf(xs, sh, xs * sl) * down
+    return x if x > 0.0 else neg

@@ -475,6 +475,37 @@ def test_float16_rounding_raises_no_flags(case):
     np.testing.assert_array_equal(out, want)
 
 
+def unaligned_copy(a):
+    buf = np.frombuffer(bytearray(a.nbytes + 1), dtype=a.dtype, count=a.size, offset=1)
+    buf[:] = a.ravel()
+    return buf.reshape(a.shape)
+
+
+def test_unaligned_operands_reach_the_kernels_aligned():
+    """Regression (the behaviour matrix under UBSan: 'load of misaligned
+    address ... for type const float' in fa_ax_max_f): _layout.run saw that
+    an unaligned C-contiguous input is not usable by the kernels but 'fixed'
+    it with np.ascontiguousarray, which returns such an array as it is. Every
+    operand the kernel gets must be aligned, full-shaped or reduced; the
+    public functions give the bits of aligned copies."""
+    from fastact import _layout
+    x = unaligned_copy(np.linspace(-3, 3, 36, dtype=np.float32).reshape(4, 9))
+    g = unaligned_copy(np.ones((4, 1), np.float32))
+    assert not x.flags.aligned and x.flags.c_contiguous and not g.flags.aligned
+    seen = {}
+
+    def kernel(dims, arrays):
+        seen.update({name: a.flags.aligned for name, (a, _) in arrays.items()})
+
+    _layout.run(kernel, x.shape, (1,), {"x": (x, False), "g": (g, True)},
+                {"o": (np.empty((4, 9), np.float32), False)})
+    assert seen == {"x": True, "g": True, "o": True}
+    for fn, args in ((fa.softmax, (x,)), (fa.logsumexp, (x,)), (fa.maxout, (x, 3)),
+                     (fa.logsumexp_backward, (g[:, 0], x)), (fa.softmax_backward, (x, x))):
+        aligned = tuple(np.array(a) for a in args)
+        np.testing.assert_array_equal(fn(*args), fn(*aligned))
+
+
 def test_read_only_input():
     x = np.linspace(-3, 3, 12).reshape(3, 4)
     x.flags.writeable = False

@@ -37,8 +37,11 @@ def dtypes(dtype, fname):
         return _F32, _F16
     if dtype.kind in "biu":
         return _F64, _F64
-    raise TypeError(f"fastact.{fname}: unsupported dtype {dtype}; expected a "
-                    "floating-point, integer or boolean array")
+    # longdouble is a floating-point type too: name the ones that work
+    why = (" (longdouble is not supported: fastact computes in double precision "
+           "at most)" if dtype.kind == "f" else "")
+    raise TypeError(f"fastact.{fname}: unsupported dtype {dtype}; expected float16, "
+                    f"float32 or float64{why}, or an integer or boolean array")
 
 
 def grad_dtype(grad_output, gy, x):

@@ -98,13 +98,23 @@ def _as(a, dtype):
 
 def _finish(target, out, result, shape):
     """Round the computed array into the result dtype; a NumPy scalar for
-    0-d results, as a ufunc returns."""
+    0-d results, as a ufunc returns.
+
+    The rounding of a float32 result to float16 may overflow to inf or
+    underflow (softmax's tiny probabilities); as in the element-wise
+    functions (``_api.run``) the result is the correctly rounded value and
+    those flags are not reported (API.md section 4: no warnings, no errors
+    under ``np.errstate(all='raise')``)."""
     if out is not None:
-        if target.dtype != out.dtype or not np.may_share_memory(target, out):
+        if target.dtype != out.dtype:
+            with np.errstate(over="ignore", under="ignore"):
+                out[...] = target.reshape(out.shape)
+        elif not np.may_share_memory(target, out):
             out[...] = target.reshape(out.shape)
         return out
     if target.dtype != result:
-        target = target.astype(result)
+        with np.errstate(over="ignore", under="ignore"):
+            target = target.astype(result)
     target = target.reshape(shape)
     return target[()] if target.ndim == 0 else target
 

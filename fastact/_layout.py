@@ -98,7 +98,11 @@ def run(kernel, shape, red, ins, outs):
         elif a.shape != shape:
             a = np.broadcast_to(a, shape)
         if not _usable(a):
-            a = np.ascontiguousarray(a)
+            # a new array: np.ascontiguousarray would return an unaligned
+            # C-contiguous array as it is, and the kernels' loads of it are
+            # undefined behaviour (UBSan: misaligned load; aligned vector
+            # loads may fault)
+            a = np.array(a, order="C", copy=True)
         full_in[name] = a
     direct, back = {}, []
     for name, (a, reduced) in outs.items():

@@ -57,9 +57,10 @@ def _gated_record(row):
 
 def _axis_record(row):
     from . import _axis
+    params = {p: Parameter.empty if d is REQUIRED else d for p, d in row.params}
     return Activation(row.name, getattr(_axis, row.name),
                       getattr(_axis, row.name + "_backward"),
-                      MappingProxyType(dict(row.params)), "axis", row.formula)
+                      MappingProxyType(params), "axis", row.formula)
 
 
 ACTIVATIONS = MappingProxyType({

@@ -216,5 +216,5 @@ AXISWISE = (
              (("axis", -1), ("keepdims", False), ("b", None), ("return_sign", False),
               ("where", None))),
     Axiswise("maxout", "max over each group of `pieces` consecutive entries along axis",
-             (("axis", -1), ("return_indices", False))),
+             (("pieces", REQUIRED), ("axis", -1), ("return_indices", False))),
 )

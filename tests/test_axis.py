@@ -436,6 +436,76 @@ def test_dtypes(fn):
             fn(np.zeros(3, dtype=bad))
 
 
+def rounded_to_float16(y32):
+    with np.errstate(over="ignore", under="ignore"):
+        return np.asarray(y32).astype(np.float16)
+
+
+@pytest.mark.parametrize("case", ["softmax", "softmin", "log_softmax", "logsumexp",
+                                  "softmax_backward", "log_softmax_backward",
+                                  "logsumexp_backward"])
+def test_float16_rounding_raises_no_flags(case):
+    """Regression: float16 results are computed in float32 and rounded once;
+    that rounding underflows (softmax's tiny probabilities, logsumexp near 0)
+    or overflows (log_softmax(60000 - -60000) is -inf in float16). It raised
+    RuntimeWarning 'overflow encountered in cast' and, under
+    np.errstate(all='raise'), FloatingPointError, against API.md section 4
+    (the element-wise functions never did). The result is the float32 one
+    rounded, with and without out=."""
+    import warnings
+    x = np.array([[0.0, -20.0, 5.0, -30.0], [60000.0, -60000.0, 0.0, 1.0],
+                  [0.0, -17.0, -20.0, -25.0]], np.float16)
+    g = np.array([[6e4] * 4, [1.5, -2.0, 0.5, 3.0], [1.5, -2.0, 0.5, 3.0]], np.float16)
+    fn = getattr(fa, case)
+    if case.startswith("logsumexp"):
+        x, g = x[1:], g[1:, 0]                # rows whose results over- or underflow
+    args = (g, x) if case.endswith("_backward") else (x,)
+    y32 = fn(*(a.astype(np.float32) for a in args))
+    want = rounded_to_float16(y32)
+    # the float16 rounding does underflow (to a subnormal or 0) or overflow
+    assert ((y32 != 0) & np.isfinite(y32) & ((abs(want) < np.finfo(np.float16).tiny) | np.isinf(want))).any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            got = fn(*args)
+            out = np.full(want.shape, 7, np.float16)
+            assert fn(*args, out=out) is out
+    assert got.dtype == np.float16
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(out, want)
+
+
+def unaligned_copy(a):
+    buf = np.frombuffer(bytearray(a.nbytes + 1), dtype=a.dtype, count=a.size, offset=1)
+    buf[:] = a.ravel()
+    return buf.reshape(a.shape)
+
+
+def test_unaligned_operands_reach_the_kernels_aligned():
+    """Regression (the behaviour matrix under UBSan: 'load of misaligned
+    address ... for type const float' in fa_ax_max_f): _layout.run saw that
+    an unaligned C-contiguous input is not usable by the kernels but 'fixed'
+    it with np.ascontiguousarray, which returns such an array as it is. Every
+    operand the kernel gets must be aligned, full-shaped or reduced; the
+    public functions give the bits of aligned copies."""
+    from fastact import _layout
+    x = unaligned_copy(np.linspace(-3, 3, 36, dtype=np.float32).reshape(4, 9))
+    g = unaligned_copy(np.ones((4, 1), np.float32))
+    assert not x.flags.aligned and x.flags.c_contiguous and not g.flags.aligned
+    seen = {}
+
+    def kernel(dims, arrays):
+        seen.update({name: a.flags.aligned for name, (a, _) in arrays.items()})
+
+    _layout.run(kernel, x.shape, (1,), {"x": (x, False), "g": (g, True)},
+                {"o": (np.empty((4, 9), np.float32), False)})
+    assert seen == {"x": True, "g": True, "o": True}
+    for fn, args in ((fa.softmax, (x,)), (fa.logsumexp, (x,)), (fa.maxout, (x, 3)),
+                     (fa.logsumexp_backward, (g[:, 0], x)), (fa.softmax_backward, (x, x))):
+        aligned = tuple(np.array(a) for a in args)
+        np.testing.assert_array_equal(fn(*args), fn(*aligned))
+
+
 def test_read_only_input():
     x = np.linspace(-3, 3, 12).reshape(3, 4)
     x.flags.writeable = False

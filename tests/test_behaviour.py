@@ -81,6 +81,25 @@ def test_unsupported_dtypes_raise_type_error(case, bad):
         grad(case, 1.0, x)
 
 
+@pytest.mark.parametrize("name", ["gelu", "prelu", "softmax", "logsumexp", "maxout", "glu"])
+def test_longdouble_is_refused_with_the_dtypes_that_work(name):
+    """longdouble is a floating-point type, so 'expected a floating-point
+    ... array' read as a contradiction: the message names float16, float32
+    and float64 and says longdouble is not supported."""
+    x = np.zeros(6, np.longdouble)
+    fwd, bwd = getattr(fa, name), getattr(fa, name + "_backward")
+    kw = {"prelu": {"weight": 0.25}, "maxout": {"pieces": 2}}.get(name, {})
+    for fn, arrays in ((fwd, (x,)), (bwd, (1.0, x))):
+        with pytest.raises(TypeError) as info:
+            fn(*arrays, **kw)
+        message = str(info.value)
+        assert message.startswith(f"fastact.{fn.__name__}: unsupported dtype {x.dtype}")
+        assert "float16, float32 or float64 (longdouble is not supported" in message
+    with pytest.raises(TypeError, match="expected float16, float32 or float64, or an "
+                       "integer or boolean array$"):
+        fwd(np.zeros(6, complex), **kw)          # no word of longdouble there
+
+
 @pytest.mark.parametrize("dtype", [">f2", ">f4", ">f8", ">i4"])
 @pytest.mark.parametrize("case", CASES)
 def test_byte_order_does_not_matter(case, dtype):

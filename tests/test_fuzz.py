@@ -3,13 +3,21 @@ grad_output, ``y=`` and ``out=`` for every function of the registry, from a
 seeded generator (a failure names its seed and call; rerun one seed with
 ``pytest tests/test_fuzz.py -k 'seed7'``).
 
+Every kind is fuzzed: element-wise functions, gated units (odd split
+axes, 0-d input) and axis-wise functions (axis as int, tuple, list or None,
+temperature, where=, keepdims, b=, return_sign, maxout's pieces,
+return_indices and indices=). The adapters of tests/adapters.py give the
+result's shape for the parameters drawn; the input shape is usually made
+one the function takes (``fit``), sometimes not.
+
 Nothing may crash (a crash fails the whole run). A call either returns a
-result of the input's shape, in ``out`` when one was given, with the bits of
-the same call on contiguous float64 copies where it computes in float64; or
-it raises what API.md section 4 names -- TypeError or ValueError (AxisError
-is one) -- with a message naming the function. A refused call writes
-nothing, and no call writes to an input that ``out`` does not share memory
-with.
+result of the shape the adapter gives (the input's for a backward), with
+the sign or the indices alongside when asked, in ``out`` when one was
+given, with the bits of the same call on contiguous float64 copies where it
+computes in float64; or it raises what API.md section 4 names -- TypeError
+or ValueError (AxisError is one) -- with a message naming the function. A
+refused call writes nothing, and no call writes to an input that ``out``
+does not share memory with.
 """
 
 import inspect
@@ -21,13 +29,11 @@ import fastact as fa
 from adapters import ADAPTERS, REQUIRED
 from test_matrix import ACCEPTED, BIG, REFUSED, SPECIALS
 
-# The kinds with an adapter (tests/adapters.py): the fuzzer builds calls from
-# their signatures. Axis-wise and gated functions are not fuzzed yet (issue 7
-# notes it; test_matrix.py::test_every_kind_has_an_adapter tracks it).
-RECORDS = [fa.ACTIVATIONS[name] for name in sorted(fa.ACTIVATIONS)
-           if fa.ACTIVATIONS[name].kind in ADAPTERS]
+# Every record; the fuzzer builds calls from their signatures.
+RECORDS = [fa.ACTIVATIONS[name] for name in sorted(fa.ACTIVATIONS)]
+ADAPTER = {rec.name: ADAPTERS[rec.kind](rec) for rec in RECORDS}
 SEEDS = 24
-CALLS_PER_SEED = 120
+CALLS_PER_SEED = 160         # 120 when only the 24 element-wise records were fuzzed
 
 # Parameter values: good, bad type, bad value, special floats.
 SCALARS = [0.0, -0.0, 0.3, -2.0, 1.5, 20, np.nan, np.inf, -np.inf, 1e308, 10**400,
@@ -99,7 +105,7 @@ class Case:
             a.flags.writeable = False
         return a
 
-    def params(self, record):
+    def params(self, record, shape):
         """Each parameter: its default, a REQUIRED value, or a random one."""
         kw = {}
         for name, default in record.params.items():
@@ -110,7 +116,17 @@ class Case:
             if name == "weight":
                 kw[name] = self.pick([0.25, np.full(3, 0.2), np.ones(8), np.ones((2, 2)), "w"], name)
             elif name == "axis":
-                kw[name] = self.pick([0, 1, -1, 2, -3, 5, 1.0, None], name)
+                kw[name] = self.pick([0, 1, -1, 2, -3, 5, 1.0, None, (0, -1), (1, 1), (),
+                                      [0], np.int64(1), (0, 7)], name)
+            elif name == "pieces":
+                kw[name] = self.pick([1, 2, 3, 4, 0, -2, 2.0, None, np.int64(2), True, "2"],
+                                     name)
+            elif name in ("keepdims", "return_sign", "return_indices"):
+                kw[name] = self.pick([False, True, 1, np.bool_(True)], name)
+            elif name == "where":
+                kw[name] = self.where(shape)
+            elif name == "b":
+                kw[name] = self.weights(shape)
             elif name == "approximate":
                 kw[name] = self.pick(["none", "tanh", "foo", None, 1], name)
             elif name == "training":
@@ -120,6 +136,39 @@ class Case:
             else:
                 kw[name] = self.pick(SCALARS, name)
         return kw
+
+    def where(self, shape):
+        kind = self.pick(["none", "full", "last", "wrong", "float", "int", "scalar", "list"],
+                         "where")
+        if kind == "full":
+            return self.layout(np.asarray(self.rng.random(shape) < 0.7), "where")
+        if kind == "last" and shape:
+            return self.rng.random(shape[-1:]) < 0.5
+        if kind == "wrong":
+            return np.ones(shape + (2,), bool)
+        if kind == "float":
+            return np.ones(shape)
+        if kind == "int":
+            return self.rng.integers(0, 3, shape)
+        if kind == "scalar":
+            return bool(self.chance(0.5))
+        if kind == "list":
+            return (self.rng.random(shape) < 0.5).tolist()
+        return None
+
+    def weights(self, shape):
+        kind = self.pick(["none", "number", "array", "last", "wrong", "negative"], "b")
+        if kind == "number":
+            return self.pick([2.0, -1.0, 0.0, np.nan, np.inf, 3, np.float32(0.5), "b"], "b value")
+        if kind == "array":
+            return self.array(shape, "b")
+        if kind == "last" and shape:
+            return np.abs(self.rng.standard_normal(shape[-1:]))
+        if kind == "wrong":
+            return np.ones(shape + (3,))
+        if kind == "negative":
+            return -np.ones(shape)
+        return None
 
     def out(self, shape, dtype, inputs):
         kind = self.pick(["none", "none", "fresh", "input", "shape", "dtype", "read-only",
@@ -142,10 +191,12 @@ class Case:
             return np.full(shape[:-1] + (2 * shape[-1],), 7, dtype)[..., ::-2]
         if kind == "overlap" and shape and inputs[-1].flags.writeable \
                 and inputs[-1].flags.c_contiguous and inputs[-1].dtype == dtype:
-            base = inputs[-1].reshape(-1)
-            if base.size > 1:
-                return np.concatenate([base[1:], base[:1]]).reshape(shape) if self.chance(0.5) \
-                    else base[::-1].reshape(shape)
+            # a view into the last data array: shifted by one, or reversed
+            base, n = inputs[-1].reshape(-1), int(np.prod(shape))
+            if base.size > n > 0 and self.chance(0.5):
+                return base[1:n + 1].reshape(shape)
+            if base.size >= n > 1:
+                return base[::-1][:n].reshape(shape)
         return None
 
 
@@ -167,32 +218,69 @@ def as_float64(value):
     return value
 
 
+def expected_shape(adapter, shape, kw):
+    """The forward result's shape for these parameters, or None if the
+    adapter cannot tell (parameters it will not take)."""
+    try:
+        return tuple(adapter.result_shape(shape, **kw))
+    except Exception:           # an invalid axis or pieces: the call is refused
+        return None
+
+
+def indices(case, x, kw):
+    """maxout_backward's indices=: the forward's, or wrong ones."""
+    kind = case.pick(["none", "forward", "float", "wrong shape", "too big"], "indices")
+    if kind == "none" or np.asarray(x).dtype.kind not in "biuf":
+        return None
+    try:
+        _, idx = fa.maxout(np.asarray(x, dtype=np.float64), kw.get("pieces", 3),
+                           kw.get("axis", -1), return_indices=True)
+    except (TypeError, ValueError):
+        return np.zeros(3, np.intp)
+    idx = np.asarray(idx)
+    return {"forward": idx, "float": idx.astype(np.float64),
+            "wrong shape": idx.reshape(-1), "too big": idx + 7}[kind]
+
+
 def one_call(case, record):
     """One random call of record's forward or backward; 'computed' or
     'refused'."""
+    adapter = ADAPTER[record.name]
     backward = case.chance(0.5)
     name = record.name + ("_backward" if backward else "")
     fn = record.backward if backward else record.forward
-    kw = case.params(record)
+    shape = case.shape()
+    kw = case.params(record, shape)
+    if case.chance(0.8):                     # usually a shape the function takes
+        shape = adapter.fit(shape, **kw)
+        for k in ("where", "b"):             # redraw what had the old shape
+            if isinstance(kw.get(k), np.ndarray):
+                kw[k] = case.where(shape) if k == "where" else case.weights(shape)
     if backward:
-        kw.pop("rng", None)
+        taken = inspect.signature(fn).parameters
+        kw = {k: v for k, v in kw.items() if k in taken}     # rrelu's rng, maxout's return_indices
         if record.name == "rrelu" and case.chance(0.5):
             kw["slopes"] = case.pick([None, 0.2], "slopes")
-    shape = case.shape()
     x = case.array(shape, "x")
+    rshape = expected_shape(adapter, shape, kw)
     args = [x]
     if backward:
-        g = case.pick(["scalar", "same", "trailing", "wrong", "none"], "grad_output")
-        gy = {"scalar": lambda: 1.5, "same": lambda: case.array(shape, "gy"),
-              "trailing": lambda: case.array(shape[1:], "gy"),
-              "wrong": lambda: case.array(shape + (2,), "gy"), "none": lambda: None}[g]()
+        if record.name == "maxout":
+            kw["indices"] = indices(case, x, kw)
+        g = case.pick(["scalar", "result", "same", "trailing", "wrong", "none"], "grad_output")
+        gshape = rshape if rshape is not None else shape
+        gy = {"scalar": lambda: 1.5, "result": lambda: case.array(gshape, "gy"),
+              "same": lambda: case.array(shape, "gy"),
+              "trailing": lambda: case.array(gshape[1:], "gy"),
+              "wrong": lambda: case.array(gshape + (2,), "gy"), "none": lambda: None}[g]()
         args = [gy, x]
-        if case.chance(0.15):               # the output instead of the input
-            kw["y"] = args.pop()
-    data = [a for a in args + [kw.get("y")] if isinstance(a, np.ndarray)]
+        if "y" in inspect.signature(fn).parameters and case.chance(0.15):
+            kw["y"] = args.pop()            # the output instead of the input
+    data = [a for a in args + [kw.get("y"), kw.get("b")] if isinstance(a, np.ndarray)]
     numeric = data and all(a.dtype.kind in "biuf" for a in data)
     dtype = result_dtype(*(a.dtype for a in data)) if numeric else np.dtype(np.float64)
-    out = case.out(shape, dtype, data)
+    out_shape = shape if backward or rshape is None else rshape
+    out = case.out(out_shape, dtype, data)
     if out is not None:
         kw["out"] = out
     args_before = [copy(a) for a in args]
@@ -210,7 +298,15 @@ def one_call(case, record):
         return "refused"
     if record.name == "prelu" and backward:
         result = result[0]                   # (grad_input, grad_weight)
-    assert np.shape(result) == shape, (np.shape(result), shape)
+    pair = not backward and (kw.get("return_sign") or kw.get("return_indices"))
+    if pair:                                 # (result, sign) or (result, indices)
+        assert isinstance(result, tuple) and len(result) == 2, type(result)
+        result, extra = result
+        assert np.shape(extra) == np.shape(result)
+        assert np.asarray(extra).dtype == (np.intp if kw.get("return_indices")
+                                           else np.asarray(result).dtype)
+    assert rshape is not None, "computed, but the adapter says the call is invalid"
+    assert np.shape(result) == out_shape, (np.shape(result), out_shape)
     assert np.asarray(result).dtype in (np.float16, np.float32, np.float64)
     if out is not None:
         assert result is out
@@ -221,7 +317,8 @@ def one_call(case, record):
         # the same call on contiguous float64 copies gives the same bits
         kw_before.pop("out", None)
         again = fn(*map(as_float64, args_before),
-                   **{k: as_float64(v) for k, v in kw_before.items()})
+                   **{k: v if k in ("where", "indices") else as_float64(v)
+                      for k, v in kw_before.items()})
         again = again[0] if isinstance(again, tuple) else again
         np.testing.assert_array_equal(result, again, err_msg="the layout changed the bits")
     return "computed"

@@ -176,6 +176,36 @@ def test_dtypes_layouts_and_out(case):
 
 
 @pytest.mark.parametrize("name", ["glu", "swiglu", "geglu", "reglu"])
+def test_float16_rounding_raises_no_flags(name):
+    """Regression: float16 results are computed in float32 and rounded by
+    NumPy on the way into the float16 array; results past 65504 or below
+    float16's subnormals raised RuntimeWarning 'overflow encountered in
+    cast' and, under np.errstate(all='raise'), FloatingPointError (API.md
+    section 4: no warnings; the element-wise functions never did). The
+    result is the float32 one rounded, with and without out=."""
+    import warnings
+    x = np.array([[300.0, 2e-7, 1e-4, 300.0, 2e-7, -20.0]], np.float16)
+    fn, bwd = getattr(fa, name), getattr(fa, name + "_backward")
+    g = np.array([[300.0, 1e-4, 2e-7]], np.float16)
+    with np.errstate(over="ignore", under="ignore"):
+        want = fn(x.astype(np.float32)).astype(np.float16)
+        want_b = bwd(g.astype(np.float32), x.astype(np.float32)).astype(np.float16)
+    # the float16 rounding does underflow or overflow in forward and backward
+    for y32, y16 in ((fn(x.astype(np.float32)), want),
+                     (bwd(g.astype(np.float32), x.astype(np.float32)), want_b)):
+        assert ((y32 != 0) & np.isfinite(y32) & ((abs(y16) < np.finfo(np.float16).tiny) | np.isinf(y16))).any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            y, gx = fn(x), bwd(g, x)
+            out, gout = np.full(want.shape, 7, np.float16), np.full(x.shape, 7, np.float16)
+            assert fn(x, out=out) is out and bwd(g, x, out=gout) is gout
+    assert y.dtype == gx.dtype == np.float16
+    for got, expected in ((y, want), (out, want), (gx, want_b), (gout, want_b)):
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("name", ["glu", "swiglu", "geglu", "reglu"])
 def test_errors(name):
     fn, bwd = getattr(fa, name), getattr(fa, name + "_backward")
     with pytest.raises(ValueError, match="must be even"):

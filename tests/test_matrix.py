@@ -5,10 +5,14 @@ memory layouts, and ``out=`` variants.
 Each case gives the right answer -- the same function computed in float64
 on a contiguous copy of the input, bitwise where section 5 promises the same
 bits (float64, integers, any layout), to the precision of the dtype
-otherwise -- or the exception section 4 names, with a message naming the
-function; a refused call leaves ``out`` untouched, and no call writes to its
-inputs. Functions added to the registry are covered through
-``tests/adapters.py``.
+otherwise, and in float64 the value of an independent reference (mpmath or
+NumPy in longdouble, ``tests/adapters.py``) within the documented error --
+or the exception section 4 names, with a message naming the function; a
+refused call leaves ``out`` untouched, and no call writes to its inputs.
+Functions added to the registry are covered through ``tests/adapters.py``,
+whose adapters also give each function's valid shapes (gated units: an even
+split axis; maxout: a multiple of pieces; refused shapes are checked too),
+result shapes (logsumexp reduces its axis) and axes.
 """
 
 import re
@@ -17,7 +21,7 @@ import numpy as np
 import pytest
 
 import fastact as fa
-from adapters import ADAPTERS, CALLS
+from adapters import ADAPTERS, CALLS, mismatch
 
 IDS = [c.name for c in CALLS]
 BIG = 2 * fa._dispatch.kernels.work_per_thread() + 5    # threaded even for relu
@@ -59,11 +63,11 @@ def values(dtype, shape, seed, specials=True):
     return v.astype(dtype).reshape(shape)
 
 
-def inputs(call, dtype, shape, seed=0):
+def inputs(call, dtype, shape, seed=0, **kw):
     """The data arrays of a call, of ``dtype``: (x,) or (grad_output, x);
     grad_output finite (inf * a derivative that underflows in float32 but
     not in float64 would make NaN against inf)."""
-    shapes = call.shapes(shape)
+    shapes = call.shapes(shape, **kw)
     return tuple(values(dtype, s, seed + k, specials=k == len(shapes) - 1)
                  for k, s in enumerate(shapes))
 
@@ -99,9 +103,6 @@ def unchanged(arrays, copies):
         np.testing.assert_array_equal(a, c)
 
 
-@pytest.mark.xfail(strict=True, reason="adapters for the 'axis' and 'gated' kinds are "
-                   "not written yet (issue 7 is open for it); strict: this turns "
-                   "into a failure as soon as they exist, to remove the mark")
 def test_every_kind_has_an_adapter():
     kinds = {rec.kind for rec in fa.ACTIVATIONS.values()}
     missing = kinds - set(ADAPTERS)
@@ -111,17 +112,34 @@ def test_every_kind_has_an_adapter():
 
 # ---- dtypes x shapes ------------------------------------------------------
 
+def assert_refused_shape(call, dtype, shape):
+    """A shape the function does not take (an odd split axis, pieces not
+    dividing the axis, a 0-d input to split) raises what the adapter says,
+    naming the function; a backward writes nothing to its out."""
+    exc, what = call.adapter.refusal(shape)
+    x = values(dtype, shape, 0)
+    out = np.full(shape, 7, result_dtype(dtype))
+    with raises_naming(exc, call, what):
+        if call.backward:
+            call.fn(np.ones((), dtype), x, out=out)
+        else:
+            call.fn(x)
+    assert np.all(out == 7)
+
+
 @pytest.mark.parametrize("dtype", ACCEPTED)
 @pytest.mark.parametrize("call", CALLS, ids=IDS)
 def test_accepted_dtypes_and_shapes(call, dtype):
     for shape in SHAPES + [(BIG,)] * (dtype in THREADED):
         if not call.adapter.valid_shape(shape):
-            continue
+            assert_refused_shape(call, dtype, shape)
+            shape = call.adapter.fit(shape)            # the nearest shape it takes
+            assert call.adapter.valid_shape(shape)
         arrays = inputs(call, dtype, shape)
         copies = [a.copy() for a in arrays]
         got = call.fn(*arrays)
         unchanged(arrays, copies)
-        assert np.shape(got) == call.adapter.result_shape(shape)
+        assert np.shape(got) == call.out_shape(shape)
         if shape == ():
             assert isinstance(got, np.generic), type(got)     # a NumPy scalar, as a ufunc
         assert_matches_truth(np.asarray(got), truth(call, arrays), dtype)
@@ -133,9 +151,9 @@ def test_accepted_dtypes_and_shapes(call, dtype):
 @pytest.mark.parametrize("dtype", REFUSED)
 @pytest.mark.parametrize("call", CALLS, ids=IDS)
 def test_refused_dtypes_name_the_function(call, dtype):
-    shape = (3,)
+    shape = call.adapter.fit((3,))
     good = inputs(call, np.float64, shape)
-    out = np.full(call.adapter.result_shape(shape), 7.0)
+    out = np.full(call.out_shape(shape), 7.0)
     # every data argument in turn of the refused dtype, then all of them
     variants = [tuple(np.zeros(a.shape, dtype) if j == k else a for j, a in enumerate(good))
                 for k in range(len(good))]
@@ -172,18 +190,29 @@ def memmap(a, path):
     return np.memmap(path, dtype=a.dtype, mode="r", shape=a.shape)   # read-only
 
 
-# name -> view of a 2-D base array of the same values (the base is larger
-# where the view takes a part of it)
+def embedded(a, steps):
+    """``a`` as a view with ``steps`` (one per axis, the first ones of
+    the tuple) into a larger array."""
+    steps = steps[:a.ndim]
+    base = np.zeros([n * abs(s) for n, s in zip(a.shape, steps)], a.dtype)
+    view = base[tuple(slice(None, None, s) for s in steps)]
+    view[...] = a
+    return view
+
+
+# name -> (array, path) -> a view of the same shape and values in that
+# layout (broadcast: the values of the first row in every row), so that
+# the shape stays one the function takes
 LAYOUTS = {
-    "strided": lambda b, p: b[::2, ::3],
-    "negative": lambda b, p: b[::-1, ::-2],
-    "fortran": lambda b, p: np.asfortranarray(b),
-    "transposed": lambda b, p: b.T,
-    "broadcast": lambda b, p: np.broadcast_to(b[1], b.shape),
-    "read-only": lambda b, p: read_only(b),
-    "memmap": lambda b, p: memmap(b, p),
-    "unaligned": lambda b, p: unaligned(b),
-    "byteswapped": lambda b, p: byteswapped(b),
+    "strided": lambda a, p: embedded(a, (2, 3, 2)),
+    "negative": lambda a, p: embedded(a, (-1, -2, -1)),
+    "fortran": lambda a, p: np.asfortranarray(a),
+    "transposed": lambda a, p: np.ascontiguousarray(a.T).T,
+    "broadcast": lambda a, p: np.broadcast_to(a[:1], a.shape),
+    "read-only": lambda a, p: read_only(a),
+    "memmap": lambda a, p: memmap(a, p),
+    "unaligned": lambda a, p: unaligned(a),
+    "byteswapped": lambda a, p: byteswapped(a),
 }
 
 
@@ -201,8 +230,7 @@ def test_layouts_give_the_contiguous_bits(call, layout, tmp_path):
     for dtype in (np.float16, np.float32, np.float64, np.int32):
         big = dtype == np.float32 and layout in THREADED_LAYOUTS
         for shape in ((6, 9),) + ((8, BIG // 4),) * big:
-            if not call.adapter.valid_shape(shape):
-                continue
+            shape = call.adapter.fit(shape)
             arrays = tuple(LAYOUTS[layout](a, tmp_path / f"{k}.dat")
                            for k, a in enumerate(inputs(call, dtype, shape)))
             copies = [np.array(a, dtype=a.dtype.newbyteorder("="), order="C") for a in arrays]
@@ -214,38 +242,63 @@ def test_layouts_give_the_contiguous_bits(call, layout, tmp_path):
 
 # ---- out= -----------------------------------------------------------------
 
-def overlapping(arrays, shift):
-    """The last data array (x) copied into a buffer one element longer, and
-    an out in the same buffer ``shift`` elements further on (-1: behind)."""
+def overlapping(arrays, shift, shape):
+    """The last data array (x) copied into a buffer one element longer than
+    it or the result, and an out of the result's ``shape`` in the same
+    buffer ``shift`` elements further on (-1: behind)."""
     x = arrays[-1]
-    buf = np.empty(x.size + 1, x.dtype)
+    n = int(np.prod(shape))
+    buf = np.empty(max(x.size, n) + 1, x.dtype)
     lo, hi = (0, 1) if shift > 0 else (1, 0)
     buf[lo:lo + x.size] = x.ravel()
-    out = buf[hi:hi + x.size].reshape(x.shape)
+    out = buf[hi:hi + n].reshape(shape)
     return arrays[:-1] + (buf[lo:lo + x.size].reshape(x.shape),), out
+
+
+def in_x(x, shape, step=1):
+    """An out of ``shape`` in x's memory: x itself when the result has x's
+    shape, else its first elements (reversed: its last, backwards)."""
+    if step == 1 and x.shape == shape:
+        return x
+    flat = x.reshape(-1)[::step]
+    out = flat[:int(np.prod(shape))].reshape(shape)
+    assert np.shares_memory(out, x)
+    return out
 
 
 def wide(shape, dtype):
     return np.full(shape[:-1] + (2 * shape[-1],), 7, dtype)
 
 
+def backwards(ndim):
+    """Every axis reversed, the last one with step 2 (of a ``wide`` array)."""
+    return (slice(None, None, -1),) * (ndim - 1) + (slice(None, None, -2),)
+
+
 # Accepted variants: name -> (arrays, shape, dtype) -> (arrays, out); out of
 # the result's shape and dtype, sharing memory with the inputs or not.
 OUT_OK = {
     "new": lambda a, s, d: (a, np.empty(s, d)),
-    "x itself": lambda a, s, d: (a, a[-1]),
+    "in x": lambda a, s, d: (a, in_x(a[-1], s)),
     "grad_output itself": lambda a, s, d: (a, a[0]),
-    "overlap ahead": lambda a, s, d: overlapping(a, +1),
-    "overlap behind": lambda a, s, d: overlapping(a, -1),
-    "x reversed": lambda a, s, d: (a, a[-1][::-1, ::-1]),
-    "strided": lambda a, s, d: (a, wide(s, d)[:, ::2]),
-    "negative strides": lambda a, s, d: (a, wide(s, d)[::-1, ::-2]),
+    "overlap ahead": lambda a, s, d: overlapping(a, +1, s),
+    "overlap behind": lambda a, s, d: overlapping(a, -1, s),
+    "x reversed": lambda a, s, d: (a, in_x(a[-1], s, -1)),
+    "strided": lambda a, s, d: (a, wide(s, d)[..., ::2]),
+    "negative strides": lambda a, s, d: (a, wide(s, d)[backwards(len(s))]),
     "fortran": lambda a, s, d: (a, np.asfortranarray(np.empty(s, d))),
 }
 
 
+def gy_has_the_result_shape(call):
+    """grad_output can be the out of a backward (softmax: yes; logsumexp,
+    maxout, gated: it is smaller)."""
+    shape = call.adapter.fit((3, 7))
+    return call.backward and call.shapes(shape)[0] == shape
+
+
 OUT_CASES = [(c, v) for c in CALLS for v in OUT_OK
-             if c.backward or v != "grad_output itself"]
+             if v != "grad_output itself" or gy_has_the_result_shape(c)]
 
 
 @pytest.mark.parametrize("call,variant", OUT_CASES, ids=[f"{c.name}-{v}" for c, v in OUT_CASES])
@@ -253,9 +306,10 @@ def test_out_variants_give_the_answer(call, variant):
     for dtype in (np.float16, np.float32, np.float64):
         big = dtype == np.float64 and variant not in ("new", "fortran")   # others share memory
         for shape in ((3, 7),) + ((5, BIG // 5),) * big:
+            shape = call.adapter.fit(shape)
             arrays = inputs(call, dtype, shape)
             expected = call.fn(*(a.copy() for a in arrays))
-            arrays, out = OUT_OK[variant](arrays, call.adapter.result_shape(shape), dtype)
+            arrays, out = OUT_OK[variant](arrays, call.out_shape(shape), dtype)
             assert call.fn(*arrays, out=out) is out
             np.testing.assert_array_equal(out, expected)
             if variant in ("strided", "negative strides"):
@@ -265,8 +319,10 @@ def test_out_variants_give_the_answer(call, variant):
 
 def test_out_memmap(tmp_path):
     for call in CALLS:
-        arrays = inputs(call, np.float32, (4, 5))
-        out = np.memmap(tmp_path / f"{call.name}.dat", dtype=np.float32, mode="w+", shape=(4, 5))
+        shape = call.adapter.fit((4, 5))
+        arrays = inputs(call, np.float32, shape)
+        out = np.memmap(tmp_path / f"{call.name}.dat", dtype=np.float32, mode="w+",
+                        shape=call.out_shape(shape))
         assert call.fn(*arrays, out=out) is out
         np.testing.assert_array_equal(out, call.fn(*arrays))
 
@@ -277,26 +333,104 @@ def read_only_out(shape, dtype):
     return out
 
 
+def other_shape(s):
+    """s reversed, or with the last axis one longer if that is s."""
+    return s[::-1] if s[::-1] != s else s[:-1] + (s[-1] + 1,)
+
+
 # Refused variants: name -> (shape, dtype) -> (out, exception, message).
 OUT_REFUSED = {
-    "wrong shape": lambda s, d: (np.full(s[::-1], 7, d), ValueError, "shape"),
+    "wrong shape": lambda s, d: (np.full(other_shape(s), 7, d), ValueError, "shape"),
     "broadcastable shape": lambda s, d: (np.full((2,) + s, 7, d), ValueError, "shape"),
     "one element short": lambda s, d: (np.full(s[:-1] + (s[-1] - 1,), 7, d), ValueError, "shape"),
     "wrong float dtype": lambda s, d: (np.full(s, 7, np.float32 if d == np.float64 else np.float64),
                                        TypeError, "dtype"),
     "integer dtype": lambda s, d: (np.full(s, 7, np.int64), TypeError, "dtype"),
     "read-only": lambda s, d: (read_only_out(s, d), ValueError, "read-only"),
-    "a list": lambda s, d: ([[7] * s[1]] * s[0], TypeError, "ndarray"),
+    "a list": lambda s, d: (np.full(s, 7).tolist(), TypeError, "ndarray"),
 }
 
 
 @pytest.mark.parametrize("variant", OUT_REFUSED)
 @pytest.mark.parametrize("call", CALLS, ids=IDS)
 def test_refused_out_is_untouched(call, variant):
+    shape = call.adapter.fit((3, 7))
     for dtype in (np.float32, np.float64):
-        arrays = inputs(call, dtype, (3, 7))
-        out, exc, what = OUT_REFUSED[variant](call.adapter.result_shape((3, 7)), dtype)
+        arrays = inputs(call, dtype, shape)
+        out, exc, what = OUT_REFUSED[variant](call.out_shape(shape), dtype)
         before = np.array(out, copy=True)
         with raises_naming(exc, call, what):
             call.fn(*arrays, out=out)
         np.testing.assert_array_equal(np.asarray(out), before)
+
+
+# ---- against an independent reference, every axis, bad axes -----------------
+
+def assert_near(got, want, tol, what):
+    """NaN where the reference is NaN, the same infinities, and finite
+    values within ``tol`` of it (adapters.mismatch)."""
+    why = mismatch(got, want, tol)
+    assert why is None, f"{what}: {why}"
+
+
+def finite(a):
+    return np.nan_to_num(a, nan=0.5, posinf=3.0, neginf=-3.0)
+
+
+def rng_mask(shape, seed):
+    """A where= mask: random, one row with nothing selected, one with all."""
+    w = np.random.default_rng(seed).random(shape) < 0.6
+    w[0] = False
+    w[-1] = True
+    return w
+
+
+def reference_cases(call):
+    """(shape, keywords) to compare with the reference: the matrix's shapes
+    with the defaults, a 3-d input along every valid axis, and the other
+    parameters the references know (temperature, where, keepdims)."""
+    adapter, params = call.adapter, call.adapter.record.params
+    cases = [(shape, {}) for shape in SHAPES]
+    cases += [((2, 3, 4), {"axis": axis}) for axis in adapter.valid_axes(3)]
+    if "temperature" in params:
+        cases += [((3, 6), {"temperature": 0.37}), ((3, 6), {"temperature": 4.0})]
+    if "where" in params:
+        cases += [((4, 6), {"where": rng_mask((4, 6), 1)}),
+                  ((4, 6), {"where": rng_mask((4, 1), 2), "axis": 0}),
+                  ((2, 3, 4), {"where": rng_mask((2, 3, 4), 3), "axis": (0, 2)})]
+    if "keepdims" in params:
+        cases += [((2, 3, 4), {"keepdims": True, "axis": a}) for a in (1, (0, 2), None)]
+    return cases
+
+
+@pytest.mark.parametrize("call", CALLS, ids=IDS)
+def test_matches_the_independent_reference(call):
+    """float64 results against the adapter's reference, which shares no code
+    with fastact: special values (inf, NaN, -0.0) among the inputs where the
+    reference knows their limits (all but the element-wise mpmath
+    references, whose limits test_behaviour.py checks)."""
+    for k, (shape, kw) in enumerate(reference_cases(call)):
+        shape = call.adapter.fit(shape, **kw)
+        arrays = inputs(call, np.float64, shape, seed=k, **kw)
+        if not call.adapter.reference_specials:
+            arrays = tuple(map(finite, arrays))
+        got = call.fn(*arrays, **kw)
+        assert np.shape(got) == call.out_shape(shape, **kw)
+        want, tol = call.reference(*arrays, **kw)
+        assert_near(got, want, tol, f"{call.name} {shape} {kw}")
+
+
+AXIS_CALLS = [c for c in CALLS if c.adapter.bad_axes(2)]
+
+
+@pytest.mark.parametrize("call", AXIS_CALLS, ids=[c.name for c in AXIS_CALLS])
+def test_bad_axes_are_refused_and_out_untouched(call):
+    """Out of range: AxisError; not an int (or a tuple, where one int is
+    needed): TypeError; repeated: ValueError; each naming the function."""
+    shape = call.adapter.fit((4, 6))
+    arrays = inputs(call, np.float64, shape)
+    out = np.full(call.out_shape(shape), 7.0)
+    for axis, exc in call.adapter.bad_axes(len(shape)):
+        with raises_naming(exc, call):
+            call.fn(*arrays, axis=axis, out=out)
+        assert np.all(out == 7), axis

@@ -1,7 +1,8 @@
 """No leaks (issue 7): the process's memory stays flat over 10^5 calls of
-each kind -- forward, backward, out=, the float16 and 0-d paths, and the
-error paths. (The sanitizer build runs with leak detection off, as CPython
-needs; this is the leak check.)"""
+each kind -- forward, backward, out=, the float16 and 0-d paths, the error
+paths, and the axis-wise and gated functions' own entry points. (The
+sanitizer build runs with leak detection off, as CPython needs; this is the
+leak check.)"""
 
 import gc
 import os
@@ -22,6 +23,8 @@ G = np.ones(16)
 OUT = np.empty(16)
 W = np.full(4, 0.25)
 X2 = X.reshape(4, 4)
+MASK = np.arange(16).reshape(4, 4) % 3 != 0
+OUT2 = np.empty((4, 4))
 
 
 def refused(exc, fn, *args, **kwargs):
@@ -45,6 +48,13 @@ KINDS = {
     "bad out": lambda: refused(ValueError, fa.gelu, X, out=OUT[:3]),
     "bad parameter": lambda: refused(ValueError, fa.celu, X, alpha=0.0),
     "bad grad_output": lambda: refused(ValueError, fa.tanh_backward, np.ones(3), X),
+    # axis-wise functions and gated units: their compiled entry points
+    # (axis_reduce with a mask and out=, maxout_rows with indices and a tuple
+    # of results, a gufunc with two outputs) and an AxisError
+    "softmax where= out=": lambda: fa.softmax(X2, axis=0, where=MASK, out=OUT2),
+    "maxout return_indices": lambda: fa.maxout(X2, 2, return_indices=True),
+    "gated backward out=": lambda: fa.swiglu_backward(G.reshape(4, 4)[:, :2], X2, out=OUT2),
+    "bad axis": lambda: refused(np.exceptions.AxisError, fa.softmax, X2, axis=2),
 }
 
 

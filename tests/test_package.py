@@ -130,6 +130,26 @@ def test_registry_records_for_axis_and_gated():
         assert acts[name].formula and acts[name].name == name
 
 
+@pytest.mark.parametrize("name", AXIS_NAMES)
+def test_registry_params_are_the_signature_of_axis_and_gated(name):
+    """params lists every parameter of the forward but x and out, in order,
+    with its default (inspect.Parameter.empty where it has none): maxout's
+    pieces was missing, so code built from the registry could not call
+    maxout. The backward takes each of them by the same name (maxout_backward
+    takes indices instead of return_indices)."""
+    import inspect
+    rec = fa.ACTIVATIONS[name]
+    sig = inspect.signature(rec.forward).parameters
+    public = [p for p in sig.values() if p.name not in ("x", "out")]
+    assert [p.name for p in public] == list(rec.params)
+    for p in public:
+        assert p.default is rec.params[p.name] or p.default == rec.params[p.name]
+    back = inspect.signature(rec.backward).parameters
+    for p in public:
+        if (name, p.name) != ("maxout", "return_indices"):
+            assert p.name in back, (name, p.name)
+
+
 def test_scipy_dropin_is_a_submodule():
     from fastact import scipy as sc
     for name in ("expit", "log_expit", "softmax", "log_softmax", "logsumexp"):

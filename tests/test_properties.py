@@ -6,7 +6,12 @@
 - over arrays of any shape and strides holding +-inf, NaN, +-0 and
   subnormals among ordinary values: each element gets the bits the function
   gives that value alone (layout and position invariance, API.md section 5),
-  NaN gives NaN, and no floating-point flag is raised (section 4).
+  NaN gives NaN, and no floating-point flag is raised (section 4);
+- the same for the axis-wise functions and gated units along a drawn axis
+  (with temperature and where= where they take them): each row gets the
+  bits the function gives that row alone, the values of a reference
+  computed row by row in longdouble or mpmath (tests/adapters.py), and no
+  flag is raised.
 """
 
 import numpy as np
@@ -15,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from adapters import CALLS
+from adapters import CALLS, mismatch
 from conftest import backward, forward
 from references import REFERENCES, entry
 from test_accuracy import BOUND, EXACT_BOUND, exact_bound
@@ -94,3 +99,81 @@ def test_every_element_gets_the_bits_of_its_value_alone(data):
             with np.errstate(all="raise"):
                 alone = call.fn(*(a[idx] for a in arrays))
             assert np.array_equal(got[idx], alone, equal_nan=True), (idx, got[idx], alone)
+
+
+# ---- axis-wise functions and gated units: row by row --------------------------
+
+ROWWISE = [c for c in CALLS if not c.adapter.pointwise]
+
+
+def rounded_reference(want, tol, dtype):
+    """The float64 reference as the dtype's result: rounded once more, so
+    an ulp of the dtype more is allowed; values past the dtype's range are
+    its infinities."""
+    if dtype == np.float64:
+        return want, tol
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        rounded = want.astype(dtype)
+        spacing = np.spacing(np.abs(rounded)).astype(np.float64)
+    return rounded.astype(np.float64), tol + np.where(np.isfinite(spacing), spacing, 0.0)
+
+
+def moderate(dtype, shape):
+    """grad_output: finite, |g| <= 1, zeros and subnormals among them (as
+    in the matrix, no inf: inf times a derivative that underflows in
+    double is NaN, not the limit; and |g| <= 1 keeps the gated kernels'
+    g * b from overflowing, see adapters.Gated)."""
+    tiny = float(np.finfo(dtype).smallest_subnormal)
+    return hnp.arrays(dtype, shape, elements=st.sampled_from([0.0, -0.0, tiny, -tiny])
+                      | st.floats(-1, 1, width=np.finfo(dtype).bits))
+
+
+@st.composite
+def row_call(draw):
+    """A call, a dtype, an input shape it takes, its axis and parameters."""
+    call = draw(st.sampled_from(ROWWISE), label="call")
+    adapter, params = call.adapter, call.adapter.record.params
+    dtype = draw(st.sampled_from(FLOATS), label="dtype")
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=6),
+                 label="shape")
+    kw = {"axis": draw(st.integers(-len(shape), len(shape) - 1), label="axis")}
+    if "temperature" in params:
+        kw["temperature"] = draw(st.sampled_from([1.0, 0.25, 3.0]), label="T")
+    shape = adapter.fit(shape, **kw)
+    if "where" in params and draw(st.booleans(), label="masked"):
+        kw["where"] = draw(hnp.arrays(np.bool_, shape), label="where")
+    return call, dtype, shape, kw
+
+
+@SETTINGS
+@given(data=st.data())
+def test_every_row_gets_the_bits_of_the_row_alone(data):
+    call, dtype, shape, kw = data.draw(row_call())
+    shapes = call.shapes(shape, **kw)
+    arrays = (data.draw(strided(dtype, shapes[-1]), label="x"),)
+    if call.backward:
+        arrays = (data.draw(moderate(dtype, shapes[0]), label="grad_output"),) + arrays
+    with np.errstate(all="raise"):
+        got = np.asarray(call.fn(*arrays, **kw))
+    assert got.shape == call.out_shape(shape, **kw) and got.dtype == dtype
+    # the values: against the reference on the same (float64) inputs
+    want, tol = call.reference(*(a.astype(np.float64) for a in arrays), **kw)
+    why = mismatch(got, *rounded_reference(want, tol, dtype))
+    assert why is None, why
+    # the bits: each row alone, taken as a 1-d array (a contiguous copy)
+    axis = kw["axis"] % len(shape)
+    outer = shape[:axis] + shape[axis + 1:]
+    n_outer = int(np.prod(outer))
+    for _ in range(min(n_outer, 4)):
+        o = np.unravel_index(data.draw(st.integers(0, n_outer - 1), label="row"), outer)
+        row = o[:axis] + (slice(None),) + o[axis:]
+        # logsumexp's result and grad_output have no axis: their row is an entry
+        small = row if call.adapter.keeps_axis else o
+        pieces = (arrays[0][small], arrays[1][row]) if call.backward else (arrays[0][row],)
+        row_kw = dict(kw, axis=0)
+        if "where" in kw:
+            row_kw["where"] = kw["where"][row]
+        with np.errstate(all="raise"):
+            alone = call.fn(*(np.array(p) for p in pieces), **row_kw)
+        mine = got[row] if call.backward else got[small]
+        assert np.array_equal(mine, alone, equal_nan=True), (o, mine, alone)

@@ -193,8 +193,10 @@ def test_every_function_from_many_python_threads_while_settings_change():
 
     rng = np.random.default_rng(9)
     sizes = (5, 1000, 2 * fa._dispatch.kernels.work_per_thread() + 3)
-    work = [(call, tuple(rng.standard_normal(n) * 5 for _ in call.shapes((n,))))
+    # the nearest lengths each function takes (gated: even; maxout: pieces)
+    work = [(call, tuple(rng.standard_normal(s) * 5 for s in call.shapes(call.adapter.fit((n,)))))
             for call in CALLS for n in sizes]
+    assert {call.adapter.record.kind for call, _ in work} == {"elementwise", "gated", "axis"}
     serial = [call.fn(*arrays) for call, arrays in work]
     before = fa._config._kernels.requested_num_threads()
     stop = threading.Event()
@@ -210,7 +212,7 @@ def test_every_function_from_many_python_threads_while_settings_change():
 
     def run(item):
         call, arrays = item
-        out = np.empty_like(arrays[-1])
+        out = np.empty(call.out_shape(arrays[-1].shape))
         return call.fn(*arrays), call.fn(*arrays, out=out)
 
     changer = threading.Thread(target=change_settings)

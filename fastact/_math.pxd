@@ -831,37 +831,44 @@ cdef inline double fa_x_sigmoid(double x, double th, double tl) noexcept nogil:
 
 cdef inline double fa_silu_d(double th, double tl) noexcept nogil:
     # silu'(t) = sigmoid(t) (1 + t (1 - sigmoid(t))), t = th + tl, from
-    # e = e^-|t| = eh + el and 1 + e = d + dl:
+    # e = e^-|t| = E (1 + k) and 1 + e = d + dl:
     #   t >= 0: (1 + e + t e) / (1 + e)^2
     #   t <  0: e (1 + t + e) / (1 + e)^2
     # numerator and (1 + e)^2 carried exactly to ~2^-100 (two-sum, FMA) and
     # divided once. 1 + t + e cancels at the zero t0 = -1.2785: a Taylor
     # series there (fa_series_at_zero, tools/derivative_zero_series.py).
     # Past t = 45, silu' = 1 + (t - 1) e^-t rounds to 1 (and t e would be
-    # inf * 0 at t = inf); below t = -700 it is e^t (1 + t), scaled.
-    cdef double eh, el, d, dl, dd, ddl, m, ml, n, nl, p
-    if th > 45.0:
-        return 1.0
-    if th < 0.0 and fabs(th - SILU_D_X0_HI) <= ZERO_SERIES_RADIUS:
-        return fa_series_at_zero(th, SILU_D_X0_HI, SILU_D_X0_LO - tl, SILU_D_C, SILU_D_N)
-    if th < -700.0:
-        if th < -833.0:
-            return -0.0
-        return (fa_mul_exp_2p128((1.0 + th) + tl, th, tl)) * TWO_M128
-    eh = fa_exp_neg_abs(th, tl, &el)
-    d = fa_one_plus(eh, el, &dl)
-    dd = fa_square_dd(d, dl, &ddl)
-    if th >= 0.0:                               # n = (1 + e) + t e
-        m = th * eh
-        ml = fma(th, eh, -m) + th * el + tl * eh
-        n = d + m
-        return fa_div_dd(n, fa_two_sum_lo(d, m, n) + dl + ml, dd, ddl)
-    m = 1.0 + th                                # n = (1 + t) + e
-    ml = fa_two_sum_lo(1.0, th, m) + tl
-    n = m + eh
-    nl = fa_two_sum_lo(m, eh, n) + ml + el
-    p = eh * n
-    return fa_div_dd(p, fma(eh, n, -p) + eh * nl + el * n, dd, ddl)
+    # inf * 0 at t = inf); below t = -700 it is e^t (1 + t), with e^t
+    # shifted by 2^128 and scaled back as in fa_x_sigmoid; below -833, -0.
+    # Branch-free (every case computed, then selected) so that it vectorises.
+    cdef bint far = th < -700.0
+    cdef bint neg = th < 0.0
+    cdef double a = tl + 128.0 * LN2_LO if far else (tl if neg else -tl)
+    cdef double k = a * (1.0 + 0.5 * a)
+    cdef double E = fa_exp(th + 128.0 * LN2_HI if far else -fabs(th))
+    cdef double e = 0.0 if far else E
+    cdef double el = e * k
+    cdef double dl, ddl
+    cdef double d = fa_one_plus(e, el, &dl)
+    cdef double dd = fa_square_dd(d, dl, &ddl)
+    # t >= 0: n = (1 + e) + t e
+    cdef double m = th * e
+    cdef double ml = fma(th, e, -m) + th * el + tl * e
+    cdef double n = d + m
+    cdef double nl = fa_two_sum_lo(d, m, n) + dl + ml
+    # t < 0: E ((1 + t) + e), with e's correction E k
+    cdef double m1 = 1.0 + th
+    cdef double ml1 = fa_two_sum_lo(1.0, th, m1) + tl
+    cdef double n1 = m1 + e
+    cdef double nl1 = fa_two_sum_lo(m1, e, n1) + ml1
+    cdef double p = E * n1
+    cdef double pl = fma(E, n1, -p) + E * nl1 + p * k
+    cdef double g = fa_div_dd(p if neg else n, pl if neg else nl, dd, ddl)
+    g = g * (TWO_M128 if far else 1.0)
+    cdef double series = fa_series_at_zero(th, SILU_D_X0_HI, SILU_D_X0_LO - tl, SILU_D_C, SILU_D_N)
+    g = series if (neg & (fabs(th - SILU_D_X0_HI) <= ZERO_SERIES_RADIUS)) else g
+    g = 1.0 if th > 45.0 else g
+    return -0.0 if th < -833.0 else g
 
 cdef inline double fa_silu(double x) noexcept nogil:
     return fa_x_sigmoid(x, x, 0.0)
@@ -1340,5 +1347,7 @@ cdef inline float fa_leaky_relu_f32(float x, double slope) noexcept nogil:
     cdef float up = <float>1.8446744073709552e19 if tiny else <float>1.0
     cdef float down = <float>5.421010862427522e-20 if tiny else <float>1.0
     cdef float xs = x * up
-    cdef float neg = fmaf(xs, sh, xs * sl) * down
+    cdef float lo = xs * sl
+    lo = lo if fabsf(lo) < INFINITY else <float>0.0  # x = +-inf: inf*0, or inf - inf
+    cdef float neg = fmaf(xs, sh, lo) * down
     return x if x > 0.0 else neg

@@ -710,39 +710,41 @@ cdef inline double fa_exp_neg_abs(double th, double tl, double* el) noexcept nog
     return eh
 
 cdef inline double fa_softplus(double x, double beta, double threshold) noexcept nogil:
-    # log1p(e^t) / beta with t = beta x = th + tl and e = e^-|t| = eh + el:
+    # log1p(e^t) / beta with t = beta x = th + tl and e = e^-|t| = E (1 + k):
     #   t > 0: x + log1p(e) / beta (the large term is x itself, not t / beta)
     #   t <= 0: log1p(e) / beta
-    # with log1p(eh + el) = log1p(eh) + el / (1 + eh) and one division.
+    # with log1p(E + E k) = log1p(E) + E k / (1 + E) and one division.
+    # Below t = -700, log1p(e) = e, and e^t / beta may be normal while e^t
+    # is not: E is shifted by 2^128 and the result scaled back (as in
+    # fa_x_sigmoid); below -833 the result is 0 (sign of 1/beta).
     # threshold = inf (the default None): exact everywhere; otherwise x where
-    # t > threshold, as PyTorch.
+    # t > threshold, as PyTorch. Branch-free, so that the loop vectorises.
     cdef double th = beta * x
     cdef double tl = fa_mul_lo(beta, x, th)
-    cdef double eh, el, r
-    if th > threshold:
-        return x
-    if th < -700.0:
-        # log1p(e) = e here; e^t / beta may be normal while e^t is not
-        if th < -833.0:
-            return 0.0 / beta
-        return (fa_mul_exp_2p128(1.0, th, tl) / beta) * TWO_M128
-    eh = fa_exp_neg_abs(th, tl, &el)
-    r = fa_div_dd(fa_log1p_unit(eh), el / (1.0 + eh), beta, 0.0)
-    return x + r if th > 0.0 else r
+    cdef bint far = th < -700.0
+    cdef double a = tl + 128.0 * LN2_LO if far else (tl if th < 0.0 else -tl)
+    cdef double k = a * (1.0 + 0.5 * a)
+    cdef double E = fa_exp(th + 128.0 * LN2_HI if far else -fabs(th))
+    cdef double e = 0.0 if far else E
+    cdef double lh = E if far else fa_log1p_unit(e)
+    cdef double ll = E * k if far else (e * k) / (1.0 + e)
+    cdef double r = fa_div_dd(lh, ll, beta, 0.0) * (TWO_M128 if far else 1.0)
+    cdef double y = x + r if th > 0.0 else r
+    y = x if th > threshold else y
+    return 0.0 / beta if th < -833.0 else y
 
 cdef inline double fa_softplus_vjp(double gy, double x, double beta, double threshold) noexcept nogil:
     # sigmoid(t) = 1 / (1 + e) for t >= 0, e / (1 + e) for t < 0, with
     # e = e^-|t| and 1 + e carried exactly: neither tail cancels, one division.
+    # Branch-free, so that the loop vectorises.
     cdef double th = beta * x
     cdef double tl = fa_mul_lo(beta, x, th)
-    cdef double eh, el, d, dl
-    if th > threshold:
-        return gy
-    eh = fa_exp_neg_abs(th, tl, &el)
-    d = fa_one_plus(eh, el, &dl)
-    if th >= 0.0:
-        return gy * fa_div_dd(1.0, 0.0, d, dl)
-    return gy * fa_div_dd(eh, el, d, dl)
+    cdef double el, dl
+    cdef double eh = fa_exp_neg_abs(th, tl, &el)
+    cdef double d = fa_one_plus(eh, el, &dl)
+    cdef bint pos = th >= 0.0
+    cdef double g = gy * fa_div_dd(1.0 if pos else eh, 0.0 if pos else el, d, dl)
+    return gy if th > threshold else g
 
 cdef inline double fa_log_sigmoid(double x) noexcept nogil:
     return -fa_softplus(-x, 1.0, INFINITY)
@@ -904,21 +906,32 @@ cdef inline void fa_mish_n(double e, double* n, double* nl, double* m,
     m[0] = n[0] + 2.0
     ml[0] = fa_two_sum_lo(n[0], 2.0, m[0]) + nl[0]
 
+cdef inline double fa_exp_shifted(double x, double* k, bint* far) noexcept nogil:
+    # e^x, or below x = -700 (where e^x is (nearly) subnormal) e^x 2^128 =
+    # E (1 + k): x + 128 LN2_HI is exact (both on the 2^-43 grid) and the
+    # low part a = 128 LN2_LO ~ 2.4e-8 enters to second order, k = a + a^2/2
+    # (see fa_mul_exp_2p128). Callers multiply by TWO_M128 where far.
+    far[0] = x < -700.0
+    cdef double a = 128.0 * LN2_LO
+    k[0] = a * (1.0 + 0.5 * a) if far[0] else 0.0
+    return fa_exp(x + 128.0 * LN2_HI if far[0] else x)
+
 cdef inline double fa_mish(double x) noexcept nogil:
     # x n / (n + 2) with n and n + 2 carried exactly, divided once: one
     # rounding besides exp's. Past x = 20, tanh(softplus(x)) = 1 - 2e^-2x
     # rounds to 1 and mish = x; below -700, mish = x e^x (scaled), and -0.0
-    # below -833 (mish(-inf) = 0; PyTorch: NaN).
-    cdef double n, nl, m, ml, p
-    if x > 20.0:
-        return x
-    if x < -700.0:
-        if x < -833.0:
-            return -0.0
-        return (fa_mul_exp_2p128(x, x, 0.0)) * TWO_M128
-    fa_mish_n(fa_exp(x), &n, &nl, &m, &ml)
-    p = x * n
-    return fa_div_dd(p, fma(x, n, -p) + x * nl, m, ml)
+    # below -833 (mish(-inf) = 0; PyTorch: NaN). Branch-free (selects).
+    cdef double n, nl, m, ml, k
+    cdef bint far
+    cdef double E = fa_exp_shifted(x, &k, &far)
+    fa_mish_n(0.0 if far else E, &n, &nl, &m, &ml)
+    cdef double v = E if far else n
+    cdef double vl = E * k if far else nl
+    cdef double p = x * v
+    cdef double y = fa_div_dd(p, fma(x, v, -p) + x * vl, 1.0 if far else m, 0.0 if far else ml)
+    y = y * (TWO_M128 if far else 1.0)
+    y = x if x > 20.0 else y
+    return -0.0 if x < -833.0 else y
 
 cdef inline double fa_mish_vjp(double gy, double x) noexcept nogil:
     # mish' = tanh(sp) + x sech^2(sp) sigmoid(x), sp = softplus(x). With
@@ -929,30 +942,38 @@ cdef inline double fa_mish_vjp(double gy, double x) noexcept nogil:
     # where tanh(sp) + x (...) cancels 3:1 as far out as x = -2.
     # For x > 1, with u = e^-x and D = 1 + 2u + 2u^2 (nothing overflows):
     # mish' = 1 + u^2 (4x(1 + u) - 2D) / D^2, a correction below 0.05;
-    # 1 to double precision past x = 30.
-    cdef double e, n, nl, m, ml, mm, mml, a, c, h, b, bl, p, u, d
-    if x > 1.0:
-        if x > 30.0:
-            return gy
-        u = fa_exp(-x)
-        d = fma(2.0 * u, 1.0 + u, 1.0)
-        return gy * (1.0 + (u * u) * ((4.0 * x * (1.0 + u) - 2.0 * d) / (d * d)))
-    if fabs(x - MISH_D_X0_HI) <= ZERO_SERIES_RADIUS:
-        return gy * fa_series_at_zero(x, MISH_D_X0_HI, MISH_D_X0_LO, MISH_D_C, MISH_D_N)
-    if x < -700.0:
-        if x < -833.0:
-            return gy * 0.0
-        return gy * ((fa_mul_exp_2p128(1.0 + x, x, 0.0)) * TWO_M128)   # e^x (1 + x)
-    e = fa_exp(x)
+    # 1 to double precision past x = 30. Below -700: e^x (1 + x), scaled.
+    # Every case is computed and selected (branch-free: the loop vectorises).
+    cdef double n, nl, m, ml, mml, k
+    cdef bint far
+    cdef bint big = x > 1.0
+    cdef double E = fa_exp_shifted(-x if big else x, &k, &far)
+    # x > 1
+    cdef double u = E
+    cdef double d = fma(2.0 * u, 1.0 + u, 1.0)
+    cdef double g_big = 1.0 + (u * u) * ((4.0 * x * (1.0 + u) - 2.0 * d) / (d * d))
+    # x <= 1 (far: 1 + e = 1, and e B / m^2 = e (1 + x))
+    cdef double e = 0.0 if far else E
     fa_mish_n(e, &n, &nl, &m, &ml)
-    mm = fa_square_dd(m, ml, &mml)
-    a = 1.0 + x
-    c = (6.0 + 4.0 * x) + e * (4.0 + e)
-    h = e * c
-    b = 4.0 * a + h
-    bl = fa_two_sum_lo(4.0 * a, h, b) + fma(e, c, -h) + 4.0 * fa_two_sum_lo(1.0, x, a)
-    p = e * b
-    return gy * fa_div_dd(p, fma(e, b, -p) + e * bl, mm, mml)
+    cdef double mm = fa_square_dd(m, ml, &mml)
+    cdef double a = 1.0 + x
+    cdef double c = (6.0 + 4.0 * x) + e * (4.0 + e)
+    cdef double h = e * c
+    cdef double b = 4.0 * a + h
+    cdef double bl = fa_two_sum_lo(4.0 * a, h, b) + fma(e, c, -h) + 4.0 * fa_two_sum_lo(1.0, x, a)
+    b = a if far else b
+    bl = fa_two_sum_lo(1.0, x, a) if far else bl
+    mm = 1.0 if far else mm
+    mml = 0.0 if far else mml
+    cdef double p = E * b
+    cdef double g = fa_div_dd(p, fma(E, b, -p) + E * bl + p * k, mm, mml)
+    g = g * (TWO_M128 if far else 1.0)
+    g = g_big if big else g
+    cdef double series = fa_series_at_zero(x, MISH_D_X0_HI, MISH_D_X0_LO, MISH_D_C, MISH_D_N)
+    g = series if fabs(x - MISH_D_X0_HI) <= ZERO_SERIES_RADIUS else g
+    g = 1.0 if x > 30.0 else g
+    g = 0.0 if x < -833.0 else g
+    return gy * g
 
 
 # ---- softsign ---------------------------------------------------------------

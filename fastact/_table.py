@@ -37,8 +37,11 @@ class Elementwise(NamedTuple):
     formula  one line for ``ACTIVATIONS[name].formula``.
     params   ``((name, default), ...)``: float parameters, passed to the
              kernel in this order after ``x`` (``REQUIRED``: no default).
-    cost     rough cost of one element relative to relu (1); with the size
+    cost     cost of one float32 element relative to relu (1); with the size
              it decides when OpenMP threads pay (see ``_kernels.pyx.tp``).
+             Measured by tools/sweep_threads.py: a team of 2 pays from
+             about n = 65536 / cost elements.
+    cost64   the same for float64 (None: as cost).
     grad_from_y  the backward accepts the forward output ``y`` alone: True,
              or a condition on the parameters under which it does
              (``"alpha > 0"``).
@@ -63,6 +66,7 @@ class Elementwise(NamedTuple):
     formula: str
     params: tuple = ()
     cost: int = 1
+    cost64: int = None
     grad_from_y: object = False
     choice: tuple = None
     aliases: tuple = ()
@@ -81,15 +85,19 @@ class Elementwise(NamedTuple):
         return list(self.choice[2].values())
 
 
+# cost / cost64: from tools/sweep_threads.py (2 threads, AMD EPYC Zen 4 with
+# AVX-512, 2026-11-23), cost ~ 65536 / the smallest n at which 2 threads
+# beat 1 by 5%, rounded to a power of two or so; rows without a measurement
+# keep an estimate. Float64 differs where the float32 kernel is native.
 ELEMENTWISE = (
-    Elementwise("relu", "max(x, 0)", cost=1, grad_from_y=True),
-    Elementwise("sigmoid", "1 / (1 + exp(-x))", cost=8, grad_from_y=True,
+    Elementwise("relu", "max(x, 0)", cost=1, cost64=2, grad_from_y=True),
+    Elementwise("sigmoid", "1 / (1 + exp(-x))", cost=6, cost64=16, grad_from_y=True,
                 aliases=("expit",), f32=("sigmoid", "sigmoid_vjp", "sigmoid_vjp_y")),
-    Elementwise("tanh", "tanh(x)", cost=10, grad_from_y=True,
+    Elementwise("tanh", "tanh(x)", cost=8, cost64=64, grad_from_y=True,
                 f32=("tanh", "tanh_vjp", "tanh_vjp_y")),
     Elementwise("gelu", "x * Phi(x) = x/2 * erfc(-x/sqrt(2)); "
                 "'tanh': x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
-                cost=24, choice=("approximate", "none",
+                cost=16, cost64=64, choice=("approximate", "none",
                                  {"none": "gelu", "tanh": "gelu_tanh"}), f32=("gelu", "gelu_vjp", "gelu_tanh", "gelu_tanh_vjp")),
 )
 
@@ -106,35 +114,36 @@ ELEMENTWISE += (
                 params=(("lower", 0.125), ("upper", 1 / 3), ("training", False),
                         ("rng", None)), module="_slopes"),
     Elementwise("elu", "x if x > 0 else alpha * expm1(x)", params=(("alpha", 1.0),),
-                cost=10, grad_from_y="alpha > 0", f32=("elu", "elu_vjp")),
+                cost=4, cost64=16, grad_from_y="alpha > 0", f32=("elu", "elu_vjp")),
     Elementwise("selu", "scale * (x if x > 0 else alpha * expm1(x)), "
                 "scale = 1.0507009873554805, alpha = 1.6732632423543772",
-                cost=10, grad_from_y=True, f32=("selu", "selu_vjp")),
+                cost=8, cost64=32, grad_from_y=True, f32=("selu", "selu_vjp")),
     Elementwise("celu", "max(0, x) + min(0, alpha * expm1(x / alpha))",
-                params=(("alpha", 1.0),), cost=12, grad_from_y="alpha > 0",
+                params=(("alpha", 1.0),), cost=4, cost64=16, grad_from_y="alpha > 0",
                 checks=("alpha != 0",), f32=("celu", "celu_vjp")),
-    Elementwise("log_sigmoid", "-softplus(-x) = min(x, 0) - log1p(exp(-|x|))", cost=16,
+    Elementwise("log_sigmoid", "-softplus(-x) = min(x, 0) - log1p(exp(-|x|))",
+                cost=16, cost64=32,
                 f32=("log_sigmoid", "log_sigmoid_vjp")),
     Elementwise("hard_sigmoid", "relu6(x + 3) / 6", f32=("hard_sigmoid",)),
     Elementwise("hard_tanh", "clip(x, min_val, max_val)",
                 params=(("min_val", -1.0), ("max_val", 1.0)), grad_from_y=True,
                 checks=("min_val <= max_val",), f32=("hard_tanh",)),
-    Elementwise("hard_swish", "x * relu6(x + 3) / 6", cost=2, f32=("hard_swish",)),
-    Elementwise("silu", "x * sigmoid(x)", cost=10, f32=("silu", "silu_vjp")),
-    Elementwise("swish", "x * sigmoid(beta * x)", params=(("beta", 1.0),), cost=12,
+    Elementwise("hard_swish", "x * relu6(x + 3) / 6", cost=1, cost64=8, f32=("hard_swish",)),
+    Elementwise("silu", "x * sigmoid(x)", cost=6, cost64=16, f32=("silu", "silu_vjp")),
+    Elementwise("swish", "x * sigmoid(beta * x)", params=(("beta", 1.0),), cost=8, cost64=16,
                 f32=("swish", "swish_vjp")),
-    Elementwise("mish", "x * tanh(softplus(x))", cost=14, f32=("mish", "mish_vjp")),
+    Elementwise("mish", "x * tanh(softplus(x))", cost=20, cost64=16, f32=("mish", "mish_vjp")),
     Elementwise("softplus", "log1p(exp(beta * x)) / beta; with a threshold, "
                 "x where beta * x > threshold",
-                params=(("beta", 1.0), ("threshold", None)), cost=16,
+                params=(("beta", 1.0), ("threshold", None)), cost=8, cost64=32,
                 checks=("beta != 0",), none_means=(("threshold", "float('inf')"),),
                 f32=("softplus", "softplus_vjp")),
-    Elementwise("softsign", "x / (1 + |x|)", cost=2),
+    Elementwise("softsign", "x / (1 + |x|)", cost=4, cost64=2),
     Elementwise("hard_shrink", "x if |x| > lambd else 0", params=(("lambd", 0.5),),
                 f32=("hard_shrink",)),
     Elementwise("soft_shrink", "x - lambd * sign(x) if |x| > lambd else 0",
                 params=(("lambd", 0.5),), checks=("lambd >= 0",)),
-    Elementwise("tanh_shrink", "x - tanh(x)", cost=12),
+    Elementwise("tanh_shrink", "x - tanh(x)", cost=32),
     Elementwise("threshold", "x if x > threshold else value",
                 params=(("threshold", REQUIRED), ("value", REQUIRED)), f32=("threshold",)),
 )
@@ -142,11 +151,13 @@ ELEMENTWISE += (
 
 def kernel_rows():
     """Every compiled element-wise kernel:
-    (kernel, params, cost, from_y, param_vjp, native float32 ufuncs)."""
+    (kernel, params, (float32 cost, float64 cost), from_y, param_vjp,
+    native float32 ufuncs)."""
     rows = []
     for row in ELEMENTWISE:
+        costs = (row.cost, row.cost if row.cost64 is None else row.cost64)
         for kernel in row.kernels():
-            rows.append((kernel, tuple(p for p, _ in row.params), row.cost,
+            rows.append((kernel, tuple(p for p, _ in row.params), costs,
                          bool(row.grad_from_y), row.param_vjp, row.f32))
     return rows
 

@@ -58,7 +58,8 @@ def main():
     parser.add_argument("--dtype", default="float32")
     args = parser.parse_args()
     threads = fa.get_num_threads()
-    costs = {row.name: row.cost for row in ELEMENTWISE}
+    costs = {row.name: (row.cost if args.dtype == "float32" or row.cost64 is None
+                        else row.cost64) for row in ELEMENTWISE}
     names = args.names or [row.name for row in ELEMENTWISE if not row.params]
     print(f"threads={threads} dtype={args.dtype}; WORK_PER_THREAD={k.work_per_thread()}")
     print(f"{'function':<14} {'cost':>4} {'crossover n':>12} {'implied work/thread':>20}")

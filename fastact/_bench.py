@@ -105,10 +105,37 @@ def geometric_means(results, libs):
     return means
 
 
+def cpu_model():
+    """The processor's name (Linux: /proc/cpuinfo), else what platform says."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _versions(libs):
+    versions = []
+    for lib in libs:
+        module = {"scipy": "scipy", "torch": "torch"}.get(lib)
+        if module is not None:
+            try:
+                versions.append(f"{lib} {__import__(module).__version__}")
+            except ImportError:
+                pass
+    return versions
+
+
 def format_markdown(results, libs, config):
     """The table as Markdown (for the README), with the machine it ran on."""
-    lines = [f"Measured by `fastact bench` on {config['cpus']} CPUs "
-             f"({config['simd']}), {config['compiler']}, numpy {config['numpy']}; "
+    versions = ", ".join([f"numpy {config['numpy']}"] + _versions(libs))
+    lines = [f"Measured by `fastact bench` on {cpu_model()}, {config['cpus']} CPUs "
+             f"({config['simd'].split(' (')[0]}), {config['compiler']}, {versions}; "
              "times in microseconds, speed-up = baseline time / fastact time "
              "(same run).", "",
              "| function | dtype | size | threads | fastact | "

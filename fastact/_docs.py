@@ -92,8 +92,9 @@ DOCS = {
         "Logistic sigmoid (also ``expit``), element-wise.",
         "sigmoid(x) = 1 / (1 + exp(-x))",
         "Saturates to exactly 0 and 1 at -inf and +inf without warnings. "
-        "Computed in double precision (float32 rounds once), within the "
-        "accuracy promise of API.md section 7.",
+        "float64 is computed in double precision, float32 natively in float "
+        "(e^-|x| then one division), within the accuracy promise of API.md "
+        "section 7.",
         examples=">>> import fastact as fa\n>>> float(fa.sigmoid(0.0))\n0.5"),
     "sigmoid_backward": _backward(
         "sigmoid", "sigmoid'(x) = e / (1 + e)^2 with e = exp(-|x|): exact in "
@@ -101,7 +102,7 @@ DOCS = {
         "From ``y`` alone it is y * (1 - y).", from_y=True),
     "tanh": _forward(
         "Hyperbolic tangent, element-wise.", "tanh(x)",
-        "Computed in double precision; float32 rounds once."),
+        "float64 is computed in double precision, float32 natively in float."),
     "tanh_backward": _backward(
         "tanh", "tanh'(x) = sech(x)^2 = 4e / (1 + e)^2 with e = exp(-2|x|), "
         "accurate in the tails where 1 - tanh^2 cancels to 0. From ``y`` "
@@ -142,8 +143,9 @@ def _measured(*cases):
 
 
 _PROMISE = ("API.md's promise: float32 <= 2 ULP and float64 <= 4 ULP wherever the "
-            "exact result is a normal number. Computed in double precision; "
-            "float32 rounds once.")
+            "exact result is a normal number. float64 is computed in double "
+            "precision; float32 either natively in float or in double and "
+            "rounded once (fastact/_table.py's f32 column says which).")
 _EXACT = ("Piecewise linear: exact up to one rounding of the result (parameters "
           "are used as the doubles given, also for float32 input).")
 _TORCH = "Parameter names and defaults match PyTorch 2.13"

@@ -64,7 +64,8 @@ BASELINES = {
 
 # ---- issue 3: the rest of the element-wise catalog -------------------------
 # Parameters for the functions that need some (the same in every library).
-KWARGS = {"prelu": {"weight": 0.25}, "threshold": {"threshold": 0.5, "value": 0.0}}
+KWARGS = {"prelu": {"weight": 0.25}, "threshold": {"threshold": 0.5, "value": 0.0},
+          "maxout": {"pieces": 4}}
 SELU_SCALE, SELU_ALPHA = 1.0507009873554805, 1.6732632423543772
 RRELU_SLOPE = (0.125 + 1 / 3) / 2
 
@@ -221,6 +222,21 @@ AXIS_BASELINES = {
 }
 
 
+def _softmin_scipy(x, axis):
+    import scipy.special as sp
+    return lambda: sp.softmax(-x, axis=axis)
+
+
+def _softmin_torch(x, axis):
+    import torch
+    t = torch.from_numpy(x)
+    return lambda: torch.nn.functional.softmin(t, dim=axis)
+
+
+AXIS_BASELINES["softmin"] = {"numpy": _axis_numpy(lambda x, axis: _numpy_softmax(-x, axis)),
+                             "scipy": _softmin_scipy, "torch": _softmin_torch}
+
+
 def fastact_axis_case(name):
     """A factory for fastact's call of an axis-wise function."""
     import fastact as fa
@@ -231,4 +247,63 @@ def fastact_axis_case(name):
 # `fastact bench softmax ...`: the axis-wise cases on one row of n entries
 for _name, _libs in AXIS_BASELINES.items():
     BASELINES[_name] = {lib: (lambda f: lambda x: f(x, -1))(f) for lib, f in _libs.items()}
+
+
+# ---- gated units and maxout: one row of n entries, halves a = x[:n/2] and
+# b = x[n/2:] (maxout: groups of 4 consecutive entries) -------------------------
+
+def _halves(fn):
+    """A NumPy/SciPy factory for fn(a, b) on the halves of x (views)."""
+    def factory(x):
+        a, b = np.split(x, 2, axis=-1)
+        return lambda: fn(a, b)
+    return factory
+
+
+def _scipy_halves(fn):
+    def factory(x):
+        import scipy.special as sp
+        a, b = np.split(x, 2, axis=-1)
+        return lambda: fn(sp, a, b)
+    return factory
+
+
+def _torch_halves(fn):
+    def factory(x):
+        import torch
+        ta, tb = torch.from_numpy(x).chunk(2, dim=-1)
+        return lambda: fn(torch.nn.functional, ta, tb)
+    return factory
+
+
+def _torch_maxout(x):
+    import torch
+    t = torch.from_numpy(x)
+    return lambda: t.unflatten(-1, (-1, 4)).amax(-1)
+
+
+BASELINES.update({
+    "glu": {
+        "numpy": _halves(lambda a, b: a / (1 + np.exp(-b))),
+        "scipy": _scipy_halves(lambda sp, a, b: a * sp.expit(b)),
+        "torch": _torch(lambda torch, t: torch.nn.functional.glu(t, dim=-1)),
+    },
+    "swiglu": {
+        "numpy": _halves(lambda a, b: a / (1 + np.exp(-a)) * b),
+        "scipy": _scipy_halves(lambda sp, a, b: a * sp.expit(a) * b),
+        "torch": _torch_halves(lambda F, a, b: F.silu(a) * b),
+    },
+    "geglu": {
+        "scipy": _scipy_halves(lambda sp, a, b: 0.5 * a * sp.erfc(-SQRT1_2 * a) * b),
+        "torch": _torch_halves(lambda F, a, b: F.gelu(a) * b),
+    },
+    "reglu": {
+        "numpy": _halves(lambda a, b: np.maximum(a, 0) * b),
+        "torch": _torch_halves(lambda F, a, b: F.relu(a) * b),
+    },
+    "maxout": {
+        "numpy": _numpy(lambda x: x.reshape(x.shape[:-1] + (-1, 4)).max(axis=-1)),
+        "torch": _torch_maxout,
+    },
+})
 CASES = tuple(BASELINES)

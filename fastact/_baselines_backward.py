@@ -97,21 +97,116 @@ BACKWARD_BASELINES = {
 }
 
 
+# ---- axis-wise functions and gated units: one row of n entries ---------------
+# grad_output has the result's shape: GRAD_OF cuts the bench's ones down to it.
+
+def _softmax_np(x):
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def _sig(v):
+    return 1.0 / (1.0 + np.exp(-v))
+
+
+def _gated_numpy(fn):
+    """fn(g, a, b) -> (grad a, grad b), on the halves of x."""
+    def factory(gy, x):
+        a, b = np.split(x, 2, axis=-1)
+        g = gy[..., :a.shape[-1]]
+        return lambda: np.concatenate(fn(g, a, b), axis=-1)
+    return factory
+
+
+def _maxout_numpy(gy, x):
+    g = gy[..., :x.shape[-1] // 4]
+
+    def run():
+        groups = x.reshape(x.shape[:-1] + (-1, 4))
+        winner = np.argmax(groups, axis=-1)                      # first maximum
+        out = np.zeros_like(groups)
+        np.put_along_axis(out, winner[..., None], g[..., None], axis=-1)
+        return out.reshape(x.shape)
+    return run
+
+
+def _torch_aten_y(call, forward):
+    """call(aten, grad, y, dtype) with y = forward(torch, x) computed once."""
+    def factory(gy, x):
+        import torch
+        g, t = torch.from_numpy(gy), torch.from_numpy(x)
+        y = forward(torch, t)
+        return lambda: call(torch.ops.aten, g, y, t.dtype)
+    return factory
+
+
+def _torch_glu(gy, x):
+    import torch
+    t = torch.from_numpy(x)
+    g = torch.from_numpy(np.ascontiguousarray(gy[..., :x.shape[-1] // 2]))
+    return lambda: torch.ops.aten.glu_backward(g, t, -1)
+
+
+BACKWARD_BASELINES.update({
+    "softmax": {
+        "numpy": _numpy_from_output(_softmax_np, lambda g, y: y * (g - np.sum(g * y, axis=-1,
+                                                                         keepdims=True))),
+        "torch": _torch_aten_y(lambda a, g, y, dt: a._softmax_backward_data(g, y, -1, dt),
+                               lambda torch, t: torch.softmax(t, -1)),
+    },
+    "log_softmax": {
+        "numpy": _numpy_from_output(lambda x: np.log(_softmax_np(x)),
+                                    lambda g, y: g - np.exp(y) * np.sum(g, axis=-1,
+                                                                        keepdims=True)),
+        "torch": _torch_aten_y(lambda a, g, y, dt: a._log_softmax_backward_data(g, y, -1, dt),
+                               lambda torch, t: torch.log_softmax(t, -1)),
+    },
+    "logsumexp": {
+        "numpy": lambda gy, x: (lambda: gy[..., :1] * _softmax_np(x)),
+    },
+    "glu": {
+        "numpy": _gated_numpy(lambda g, a, b: (g * _sig(b), g * a * _sig(b) * _sig(-b))),
+        "torch": _torch_glu,
+    },
+    "swiglu": {
+        "numpy": _gated_numpy(lambda g, a, b: (g * b * _sig(a) * (1 + a * _sig(-a)),
+                                               g * a * _sig(a))),
+    },
+    "reglu": {
+        "numpy": _gated_numpy(lambda g, a, b: (g * b * (a > 0), g * np.maximum(a, 0))),
+    },
+    "maxout": {"numpy": _maxout_numpy},
+})
+
+# the part of the bench's grad_output (ones shaped like x) that a backward takes
+GRAD_OF = {
+    "logsumexp": lambda gy, x: gy[..., 0],
+    "glu": lambda gy, x: gy[..., :x.shape[-1] // 2],
+    "swiglu": lambda gy, x: gy[..., :x.shape[-1] // 2],
+    "reglu": lambda gy, x: gy[..., :x.shape[-1] // 2],
+    "maxout": lambda gy, x: gy[..., :x.shape[-1] // 4],
+}
+KWARGS = {"maxout": {"pieces": 4}}
+
+
 def fastact_backward_case(name):
     """A factory for fastact's backward of a case name."""
     import fastact as fa
 
     fn = getattr(fa, name + "_backward")
+    kwargs = KWARGS.get(name, {})
+    grad_of = GRAD_OF.get(name, lambda gy, x: gy)
     if name in FROM_OUTPUT:
         def factory(gy, x):
             y = getattr(fa, name)(x)
             return lambda: fn(gy, y=y)
         return factory
-    return lambda gy, x: (lambda: fn(gy, x))
+    return lambda gy, x: (lambda g: lambda: fn(g, x, **kwargs))(grad_of(gy, x))
 
 
-# the cases timed from the forward output y (see the comment above "sigmoid")
-FROM_OUTPUT = ("sigmoid", "tanh")
+# the cases timed from the forward output y, as PyTorch's kernels take it
+# (see the comment above "sigmoid")
+FROM_OUTPUT = ("sigmoid", "tanh", "softmax", "log_softmax")
 
 
 BACKWARD_CASES = tuple(BACKWARD_BASELINES)

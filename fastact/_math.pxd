@@ -352,24 +352,27 @@ cdef inline double fa_erfc_f32acc(double z) noexcept nogil:
     cdef double e = t * fa_exp_f32acc(h - a * a)
     return e if z >= 0.0 else 2.0 - e
 
-cdef inline float fa_gelu_f32(float x) noexcept nogil:
-    # float32 result computed in double: x/2 erfc(-x/sqrt2) with erfc to
-    # float accuracy (~1e-9 relative), one rounding at the end; gelu(-inf)
-    # = -0 (not -inf * 0).
-    cdef double xd = x
+cdef inline double fa_gelu_f32acc(double xd) noexcept nogil:
+    # x/2 erfc(-x/sqrt2) with erfc to float accuracy (~1e-9 relative), in
+    # double; gelu(-inf) = -0 (not -inf * 0).
     cdef double y = xd * (0.5 * fa_erfc_f32acc(-xd * INV_SQRT2_HI))
-    return <float>(y if xd != -INFINITY else -0.0)
+    return y if xd != -INFINITY else -0.0
 
-cdef inline float fa_gelu_vjp_f32(float gy, float x) noexcept nogil:
-    # float32: gelu' = Phi(x) + x phi(x) in double with float-accuracy erfc
-    # and exp; near its zero (-0.75) the absolute error (~1e-10) is far below
-    # the float32 bound there. Limits 1 and 0 at +-inf.
-    cdef double xd = x
+cdef inline float fa_gelu_f32(float x) noexcept nogil:
+    # float32 result computed in double, one rounding at the end
+    return <float>fa_gelu_f32acc(x)
+
+cdef inline double fa_gelu_d_f32acc(double xd) noexcept nogil:
+    # gelu' = Phi(x) + x phi(x) in double with float-accuracy erfc and exp;
+    # near its zero (-0.75) the absolute error (~1e-10) is far below the
+    # float32 bound there. Limits 1 and 0 at +-inf; NaN passes through.
     cdef double phi = fa_exp_f32acc(-0.5 * xd * xd) * INV_SQRT_2PI
     cdef double d = 0.5 * fa_erfc_f32acc(-xd * INV_SQRT2_HI) + xd * phi
     d = d if fabs(xd) < INFINITY else (1.0 if xd > 0.0 else 0.0)
-    d = d if xd == xd else xd
-    return <float>(gy * d)
+    return d if xd == xd else xd
+
+cdef inline float fa_gelu_vjp_f32(float gy, float x) noexcept nogil:
+    return <float>(gy * fa_gelu_d_f32acc(x))
 
 
 # ---- gelu (tanh approximation) --------------------------------------------
@@ -1295,6 +1298,15 @@ cdef inline double fa_geglu(double a, double b) noexcept nogil:
 cdef inline void fa_geglu_vjp(double gy, double a, double b, double* ga,
                               double* gb) noexcept nogil:
     fa_gate_vjp(gy, b, fa_gelu(a), fa_gelu_vjp(1.0, a), ga, gb)
+
+cdef inline float fa_geglu_f32(float a, float b) noexcept nogil:
+    # float32: gelu(a) to float accuracy in double (fa_gelu_f32acc), times b
+    # in double, rounded once (the double kernel calls libm's erfc: scalar)
+    return <float>(fa_gelu_f32acc(a) * <double>b)
+
+cdef inline void fa_geglu_vjp_f32(float gy, float a, float b, double* ga,
+                                  double* gb) noexcept nogil:
+    fa_gate_vjp(gy, b, fa_gelu_f32acc(a), fa_gelu_d_f32acc(a), ga, gb)
 
 cdef inline double fa_geglu_tanh(double a, double b) noexcept nogil:
     return fa_gelu_tanh(a) * b

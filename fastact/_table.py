@@ -178,12 +178,16 @@ class Gated(NamedTuple):
     formula  one line for ``ACTIVATIONS[name].formula``.
     cost     as for ``Elementwise``.
     choice   as for ``Elementwise`` (geglu's ``approximate``).
+    f32      kernels (and kernel + '_vjp') with a float32 version
+             fa_<kernel>_f32 in _math.pxd; the others compute float32
+             through the double kernel.
     """
 
     name: str
     formula: str
     cost: int = 10
     choice: tuple = None
+    f32: tuple = ()
 
     def kernels(self):
         if self.choice is None:
@@ -196,14 +200,15 @@ GATED = (
     Gated("swiglu", "silu(a) * b = a * sigmoid(a) * b", cost=10),
     Gated("geglu", "gelu(a) * b; 'tanh': gelu with the tanh approximation",
           cost=26, choice=("approximate", "none",
-                           {"none": "geglu", "tanh": "geglu_tanh"})),
+                           {"none": "geglu", "tanh": "geglu_tanh"}),
+          f32=("geglu", "geglu_vjp")),
     Gated("reglu", "relu(a) * b", cost=2),
 )
 
 
 def gated_kernel_rows():
-    """Every compiled gated kernel: (kernel, cost)."""
-    return [(kernel, row.cost) for row in GATED for kernel in row.kernels()]
+    """Every compiled gated kernel: (kernel, cost, native float32 kernels)."""
+    return [(kernel, row.cost, row.f32) for row in GATED for kernel in row.kernels()]
 
 
 # ---- axis-wise functions (issue 4) --------------------------------------------

@@ -182,6 +182,19 @@ cdef inline double fa_square_dd(double d, double dl, double* ddl) noexcept nogil
     return dd
 
 
+cdef inline double fa_exp_tail(double s, double sl, bint far, double* k) noexcept nogil:
+    # e^(s + sl) = E (1 + k), |sl| tiny; where far (the caller's s < -700:
+    # e^s is subnormal, or nearly, while the caller's result -- silu, swish,
+    # softplus, mish and their derivatives in the far negative tail -- is
+    # still normal) E (1 + k) = e^(s + sl) 2^128 instead, and the caller
+    # scales its result back by TWO_M128. s + 128 LN2_HI is exact (both on
+    # the 2^-43 grid); the rest, a = sl + 128 LN2_LO ~ 2.4e-8, enters as
+    # e^a = 1 + k, k = a + a^2/2 (a^2/2 ~ 3e-16 is not negligible).
+    cdef double a = sl + 128.0 * LN2_LO if far else sl
+    k[0] = a * (1.0 + 0.5 * a)
+    return fa_exp(s + 128.0 * LN2_HI if far else s)
+
+
 # ---- relu ---------------------------------------------------------------
 
 cdef inline double fa_relu(double x) noexcept nogil:
@@ -268,16 +281,13 @@ cdef inline double fa_erfc_neg_x_sqrt1_2(double x) noexcept nogil:
 cdef inline double fa_gelu_tail_phi_2p128(double x) noexcept nogil:
     # phi(x) * 2^128 for x < -36, where phi(x) = fa_exp(-x^2/2)/sqrt(2 pi) is
     # at or below the subnormal range but gelu and gelu' (about |x| phi)
-    # are still normal. x^2 = h + l exactly (FMA); -h/2 + 128 LN2_HI is
-    # exact (both on the 2^-43 grid), so the scaling costs no rounding:
-    # fa_exp(-(h + l)/2) 2^128 = fa_exp(-h/2 + 128 LN2_HI) (1 - l/2 + 128 LN2_LO).
-    # With a = 128 LN2_LO - l/2 ~ 2.4e-8, e^a = 1 + a + a^2/2: the square
-    # (3e-16) is not negligible (it cost gelu 1.3 ULP at x = -37.6).
+    # are still normal. x^2 = h + l exactly (FMA), and fa_exp_tail shifts
+    # e^(-(h + l)/2) by 2^128 at no rounding, the low part to second order
+    # (without the square, gelu lost 1.3 ULP at x = -37.6).
     cdef double h = x * x
     cdef double l = fma(x, x, -h)
-    cdef double a = 128.0 * LN2_LO - 0.5 * l
-    return (fa_exp(-0.5 * h + 128.0 * LN2_HI) * (1.0 + a * (1.0 + 0.5 * a))
-            * INV_SQRT_2PI)
+    cdef double k
+    return (fa_exp_tail(-0.5 * h, -0.5 * l, True, &k) * (1.0 + k)) * INV_SQRT_2PI
 
 cdef inline double fa_mills_series(double x) noexcept nogil:
     # For x < -36: Phi(x) = phi(x) S / |x|, the asymptotic series of the
@@ -593,19 +603,6 @@ cdef inline double fa_exp_lo(double th, double tl) noexcept nogil:
     cdef double e = fa_exp(th)
     return fma(e, tl, e)
 
-cdef inline double fa_mul_exp_2p128(double v, double th, double tl) noexcept nogil:
-    # v e^(th + tl) 2^128 for -833 < th < -700, rounded about once: there e^th
-    # is subnormal (or nearly) while v e^t -- silu, swish, mish, their
-    # derivatives and softplus in the far negative tail -- is still normal.
-    # th + 128 LN2_HI is exact (both on the 2^-43 grid); the rest,
-    # a = tl + 128 LN2_LO ~ 2.4e-8, enters as e^a = 1 + k, k = a + a^2/2
-    # (a^2/2 ~ 3e-16 is not negligible), and v e (1 + k) = p + (pl + p k)
-    # with v e = p + pl exact (FMA). The caller scales back by (..) * TWO_M128.
-    cdef double a = tl + 128.0 * LN2_LO
-    cdef double e = fa_exp(th + 128.0 * LN2_HI)
-    cdef double p = v * e
-    return p + (fma(v, e, -p) + p * (a * (1.0 + 0.5 * a)))
-
 cdef inline double fa_sum_div6(double a, double b) noexcept nogil:
     # (a + b) / 6 rounded once (hard_sigmoid, hard_swish'): s + sl = a + b
     # exactly (two-sum) and q = s / 6; the remainder r = s - 6q is exact as
@@ -725,9 +722,8 @@ cdef inline double fa_softplus(double x, double beta, double threshold) noexcept
     cdef double th = beta * x
     cdef double tl = fa_mul_lo(beta, x, th)
     cdef bint far = th < -700.0
-    cdef double a = tl + 128.0 * LN2_LO if far else (tl if th < 0.0 else -tl)
-    cdef double k = a * (1.0 + 0.5 * a)
-    cdef double E = fa_exp(th + 128.0 * LN2_HI if far else -fabs(th))
+    cdef double k
+    cdef double E = fa_exp_tail(-fabs(th), tl if th < 0.0 else -tl, far, &k)
     cdef double e = 0.0 if far else E
     cdef double lh = E if far else fa_log1p_unit(e)
     cdef double ll = E * k if far else (e * k) / (1.0 + e)
@@ -821,16 +817,15 @@ cdef inline double fa_x_sigmoid(double x, double th, double tl) noexcept nogil:
     # x e^t is not: there E = e^(th + 128 LN2_HI) (exact sum: both on the
     # 2^-43 grid), k carries tl + 128 LN2_LO to second order (~2.4e-8, its
     # square is not negligible), 1 + e = 1, and the result is scaled back by
-    # 2^-128 (see fa_mul_exp_2p128). Past t = 40 the result is x (and
+    # 2^-128 (see fa_exp_tail). Past t = 40 the result is x (and
     # inf / inf stays away); below -833 it is 0 with the sign of x (exact for
     # silu; for swish unless |beta| < 1e-50).
     # Branch-free (both tails by selects) so that the loop vectorises: with
     # early returns the float64 silu ran scalar, 9x slower than PyTorch.
     cdef bint far = th < -700.0
     cdef bint neg = th < 0.0
-    cdef double a = tl + 128.0 * LN2_LO if far else (tl if neg else -tl)
-    cdef double k = a * (1.0 + 0.5 * a)
-    cdef double E = fa_exp(th + 128.0 * LN2_HI if far else -fabs(th))
+    cdef double k
+    cdef double E = fa_exp_tail(-fabs(th), tl if neg else -tl, far, &k)
     cdef double e = 0.0 if far else E
     cdef double dl
     cdef double d = fa_one_plus(e, e * k, &dl)
@@ -855,9 +850,8 @@ cdef inline double fa_silu_d(double th, double tl) noexcept nogil:
     # Branch-free (every case computed, then selected) so that it vectorises.
     cdef bint far = th < -700.0
     cdef bint neg = th < 0.0
-    cdef double a = tl + 128.0 * LN2_LO if far else (tl if neg else -tl)
-    cdef double k = a * (1.0 + 0.5 * a)
-    cdef double E = fa_exp(th + 128.0 * LN2_HI if far else -fabs(th))
+    cdef double k
+    cdef double E = fa_exp_tail(-fabs(th), tl if neg else -tl, far, &k)
     cdef double e = 0.0 if far else E
     cdef double el = e * k
     cdef double dl, ddl
@@ -916,24 +910,14 @@ cdef inline void fa_mish_n(double e, double* n, double* nl, double* m,
     m[0] = n[0] + 2.0
     ml[0] = fa_two_sum_lo(n[0], 2.0, m[0]) + nl[0]
 
-cdef inline double fa_exp_shifted(double x, double* k, bint* far) noexcept nogil:
-    # e^x, or below x = -700 (where e^x is (nearly) subnormal) e^x 2^128 =
-    # E (1 + k): x + 128 LN2_HI is exact (both on the 2^-43 grid) and the
-    # low part a = 128 LN2_LO ~ 2.4e-8 enters to second order, k = a + a^2/2
-    # (see fa_mul_exp_2p128). Callers multiply by TWO_M128 where far.
-    far[0] = x < -700.0
-    cdef double a = 128.0 * LN2_LO
-    k[0] = a * (1.0 + 0.5 * a) if far[0] else 0.0
-    return fa_exp(x + 128.0 * LN2_HI if far[0] else x)
-
 cdef inline double fa_mish(double x) noexcept nogil:
     # x n / (n + 2) with n and n + 2 carried exactly, divided once: one
     # rounding besides exp's. Past x = 20, tanh(softplus(x)) = 1 - 2e^-2x
     # rounds to 1 and mish = x; below -700, mish = x e^x (scaled), and -0.0
     # below -833 (mish(-inf) = 0; PyTorch: NaN). Branch-free (selects).
     cdef double n, nl, m, ml, k
-    cdef bint far
-    cdef double E = fa_exp_shifted(x, &k, &far)
+    cdef bint far = x < -700.0
+    cdef double E = fa_exp_tail(x, 0.0, far, &k)
     fa_mish_n(0.0 if far else E, &n, &nl, &m, &ml)
     cdef double v = E if far else n
     cdef double vl = E * k if far else nl
@@ -955,9 +939,10 @@ cdef inline double fa_mish_vjp(double gy, double x) noexcept nogil:
     # 1 to double precision past x = 30. Below -700: e^x (1 + x), scaled.
     # Every case is computed and selected (branch-free: the loop vectorises).
     cdef double n, nl, m, ml, mml, k
-    cdef bint far
     cdef bint big = x > 1.0
-    cdef double E = fa_exp_shifted(-x if big else x, &k, &far)
+    cdef double s = -x if big else x
+    cdef bint far = s < -700.0
+    cdef double E = fa_exp_tail(s, 0.0, far, &k)
     # x > 1
     cdef double u = E
     cdef double d = fma(2.0 * u, 1.0 + u, 1.0)

@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from ._baselines import KWARGS, _numpy_softmax
+
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 SQRT1_2 = 1.0 / math.sqrt(2.0)
 
@@ -101,12 +103,7 @@ BACKWARD_BASELINES = {
 # grad_output has the result's shape: GRAD_OF cuts the bench's ones down to it.
 
 def _softmax_np(x):
-    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
-    return e / np.sum(e, axis=-1, keepdims=True)
-
-
-def _sig(v):
-    return 1.0 / (1.0 + np.exp(-v))
+    return _numpy_softmax(x, -1)
 
 
 def _gated_numpy(fn):
@@ -165,12 +162,13 @@ BACKWARD_BASELINES.update({
         "numpy": lambda gy, x: (lambda: gy[..., :1] * _softmax_np(x)),
     },
     "glu": {
-        "numpy": _gated_numpy(lambda g, a, b: (g * _sig(b), g * a * _sig(b) * _sig(-b))),
+        "numpy": _gated_numpy(lambda g, a, b: (g * _sigmoid(b),
+                                               g * a * _sigmoid(b) * _sigmoid(-b))),
         "torch": _torch_glu,
     },
     "swiglu": {
-        "numpy": _gated_numpy(lambda g, a, b: (g * b * _sig(a) * (1 + a * _sig(-a)),
-                                               g * a * _sig(a))),
+        "numpy": _gated_numpy(lambda g, a, b: (g * b * _sigmoid(a) * (1 + a * _sigmoid(-a)),
+                                               g * a * _sigmoid(a))),
     },
     "reglu": {
         "numpy": _gated_numpy(lambda g, a, b: (g * b * (a > 0), g * np.maximum(a, 0))),
@@ -186,7 +184,6 @@ GRAD_OF = {
     "reglu": lambda gy, x: gy[..., :x.shape[-1] // 2],
     "maxout": lambda gy, x: gy[..., :x.shape[-1] // 4],
 }
-KWARGS = {"maxout": {"pieces": 4}}
 
 
 def fastact_backward_case(name):

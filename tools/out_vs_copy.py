@@ -10,24 +10,18 @@ The targets: relu within 1.2x of the copy; sigmoid, tanh, gelu, silu within 2x.
 """
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 
 import fastact as fa
+from sweep_threads import timed             # tools/ is this script's folder
 
 FUNCTIONS = ("relu", "sigmoid", "tanh", "gelu", "silu")
 
 
 def median_time(fn, repeats):
-    fn()
-    samples = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t)
-    return statistics.median(samples)
+    fn()                                    # warm up (first touch, caches)
+    return timed(fn, repeats)
 
 
 def main():

@@ -106,7 +106,8 @@ ELEMENTWISE += (
     Elementwise("relu6", "min(max(x, 0), 6)", f32=("relu6",)),
     Elementwise("leaky_relu", "x if x > 0 else negative_slope * x",
                 params=(("negative_slope", 0.01),),
-                grad_from_y="negative_slope >= 0", param_vjp=True, f32=("leaky_relu",)),
+                grad_from_y="negative_slope >= 0", param_vjp=True,
+                f32=("leaky_relu", "leaky_relu_vjp", "leaky_relu_vjp_y")),
     Elementwise("prelu", "x if x > 0 else weight * x, weight per channel along axis",
                 params=(("weight", REQUIRED), ("axis", 1)), module="_slopes"),
     Elementwise("rrelu", "leaky_relu with slope (lower + upper)/2; training: "

@@ -106,3 +106,22 @@ def test_integers_beyond_float64_raise_value_error(name, kwargs):
     for fn, args in ((getattr(fa, name), (X,)), (getattr(fa, name + "_backward"), (1.0, X))):
         with pytest.raises(ValueError, match=f"fastact.{fn.__name__}: .* outside the float64 range"):
             fn(*args, **kwargs)
+
+
+@pytest.mark.parametrize("slope", [0.0, 1e-30, 0.1, -0.3, 1e-45, 3.0])
+def test_float32_slope_products_are_the_float64_product_rounded(slope):
+    """float32 leaky_relu and its backward multiply in float with a two-float
+    slope; the result is the float64 product rounded once, over the whole
+    float32 range wherever that is a normal number or zero (x * 2^64 scaling
+    of tiny products must not overflow for huge x: slope 0 at x = -1e30 gave
+    NaN). Subnormal results may round twice (API.md section 7)."""
+    mags = np.float32(2.0) ** np.arange(-149, 128, 3, dtype=np.float32)
+    x = np.concatenate([-mags, mags, [-np.float32(3.4e38), np.float32(0.0), np.float32(-0.0)]])
+    x = x.astype(np.float32)
+    exact = np.where(x > 0, x.astype(np.float64), x.astype(np.float64) * slope).astype(np.float32)
+    kept = (exact == 0) | (np.abs(exact) >= np.finfo(np.float32).tiny)
+    x, exact = x[kept], exact[kept]
+    for got in (fa.leaky_relu(x, negative_slope=slope),
+                fa.leaky_relu_backward(x, x, negative_slope=slope)):  # grad_output = x
+        np.testing.assert_array_equal(got, exact)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(exact))   # -0 * 0.1 = -0

@@ -13,6 +13,7 @@ from fastact._vmath cimport (fa_exp, fa_exp_f32acc, fa_expm1, fa_expm1_neg_f32ac
                              fa_log1p_unit_f32acc,
                              fa_tanh as fa_vtanh)
 from fastact._vmathf cimport fa_expf, fa_expf_neg_split, fa_tanhf
+from fastact._common cimport fa_bitsf, fa_from_bitsf
 from libc.math cimport erfc, fabs, fabsf, fma, fmaf, INFINITY
 
 # Constants as (hi, lo) pairs, hi + lo correct to ~106 bits (mpmath), as C
@@ -1345,12 +1346,55 @@ cdef inline float fa_hard_tanh_f32(float x, double min_val, double max_val) noex
     cdef float y = lo if x < lo else x
     return hi if x > hi else y
 
+cdef inline float fa_float_below(double v) noexcept nogil:
+    # the largest float <= v (v not NaN): for float x, x <= v iff
+    # x <= fa_float_below(v) and x > v iff x > fa_float_below(v), so a
+    # comparison with a double parameter needs no conversion of x. Bit
+    # arithmetic only (loop-invariant: GCC hoists it out of the loop).
+    cdef float f = <float>v                   # nearest; +-inf beyond FLT_MAX
+    cdef int b = fa_bitsf(f)
+    cdef float prev = fa_from_bitsf(b - 1 if f > 0.0 else (b + 1 if f < 0.0 else -2147483647))   # -0 -> -2^-149
+    return f if <double>f <= v else prev
+
 cdef inline float fa_hard_shrink_f32(float x, double lambd) noexcept nogil:
-    cdef double xd = x
-    return <float>0.0 if ((-lambd <= xd) & (xd <= lambd)) else x
+    # -lambd <= x <= lambd, compared in float (fa_float_below)
+    cdef float hi = fa_float_below(lambd)
+    return <float>0.0 if ((-hi <= x) & (x <= hi)) else x
+
+cdef inline float fa_hard_shrink_vjp_f32(float gy, float x, double lambd) noexcept nogil:
+    cdef float hi = fa_float_below(lambd)
+    cdef float g = <float>0.0 if ((-hi <= x) & (x <= hi)) else gy
+    return g if x == x else x
+
+cdef inline float fa_soft_shrink_f32(float x, double lambd) noexcept nogil:
+    # x -+ lambd for |x| > lambd (lambd >= 0), rounded once: lambd = lh + ll
+    # (two floats), x - lh = s + e exactly (two-sum), s + (e - ll) is the
+    # correctly rounded difference except within ~2^-23 ULP of a tie. A
+    # nonzero lambd outside [2^-100, 2^100] does not split into two normal
+    # floats (lh could be inf or lose bits): the double formula; the test
+    # is loop-invariant (GCC unswitches, both loops vectorise).
+    cdef float hi = fa_float_below(lambd)
+    cdef float lh = <float>lambd
+    cdef float ll = <float>(lambd - <double>lh)
+    cdef float m = lh if x > 0.0 else -lh
+    cdef float ml = ll if x > 0.0 else -ll
+    cdef float s = x - m
+    cdef float y = s + (fa_two_sum_lo_f(x, -m, s) - ml)
+    y = x if fabsf(x) == INFINITY else y          # inf - lh (the two-sum would give NaN)
+    if (lambd > 1.2676506002282294e30) | ((lambd < 7.888609052210118e-31) & (lambd != 0.0)):
+        y = <float>(<double>x - (lambd if x > 0.0 else -lambd))
+    y = y if ((x > hi) | (x < -hi)) else <float>0.0
+    return y if x == x else x
+
+cdef inline float fa_soft_shrink_vjp_f32(float gy, float x, double lambd) noexcept nogil:
+    return fa_hard_shrink_vjp_f32(gy, x, lambd)
 
 cdef inline float fa_threshold_f32(float x, double threshold, double value) noexcept nogil:
-    return <float>value if <double>x <= threshold else x
+    return <float>value if x <= fa_float_below(threshold) else x
+
+cdef inline float fa_threshold_vjp_f32(float gy, float x, double threshold, double value) noexcept nogil:
+    cdef float g = <float>0.0 if x <= fa_float_below(threshold) else gy
+    return g if x == x else x
 
 # hard_sigmoid and hard_swish in float32: x + 3 is exact in double, and the
 # double product with 1/6 (error < 2^-52 relative) rounds to the float

@@ -142,12 +142,14 @@ ELEMENTWISE += (
                 f32=("softplus", "softplus_vjp")),
     Elementwise("softsign", "x / (1 + |x|)", cost=4, cost64=2),
     Elementwise("hard_shrink", "x if |x| > lambd else 0", params=(("lambd", 0.5),),
-                f32=("hard_shrink",)),
+                f32=("hard_shrink", "hard_shrink_vjp")),
     Elementwise("soft_shrink", "x - lambd * sign(x) if |x| > lambd else 0",
-                params=(("lambd", 0.5),), checks=("lambd >= 0",)),
+                params=(("lambd", 0.5),), checks=("lambd >= 0",),
+                f32=("soft_shrink", "soft_shrink_vjp")),
     Elementwise("tanh_shrink", "x - tanh(x)", cost=32),
     Elementwise("threshold", "x if x > threshold else value",
-                params=(("threshold", REQUIRED), ("value", REQUIRED)), f32=("threshold",)),
+                params=(("threshold", REQUIRED), ("value", REQUIRED)),
+                f32=("threshold", "threshold_vjp")),
 )
 
 

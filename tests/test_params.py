@@ -125,3 +125,35 @@ def test_float32_slope_products_are_the_float64_product_rounded(slope):
                 fa.leaky_relu_backward(x, x, negative_slope=slope)):  # grad_output = x
         np.testing.assert_array_equal(got, exact)
         np.testing.assert_array_equal(np.signbit(got), np.signbit(exact))   # -0 * 0.1 = -0
+
+
+@pytest.mark.parametrize("lambd", [0.5, 0.3, 0.0, 1e-30, 1e-45, 5e-324, 2.3, 1e30, 1e300,
+                                   3.4028235677973366e38, np.inf])
+def test_float32_cut_offs_compare_with_the_double_parameter(lambd):
+    """float32 hard_shrink, soft_shrink, threshold and their backward compare
+    x with the largest float below the parameter (no float64 conversion of
+    x): the results are NumPy's float64 formulas rounded, also where x is
+    the parameter's float32 rounding (0.3 rounds up: x = float32(0.3) is
+    above 0.3) and for parameters beyond float32's range."""
+    f32 = np.float32
+    x = np.concatenate([f32(2.0) ** np.arange(-149, 128, 2, dtype=f32), [f32(0.3), f32(0.5), f32(2.3)]])
+    x = np.concatenate([x, np.nextafter(x, f32(0)), np.nextafter(x, f32(np.inf)), [f32(np.inf), f32(0)]])
+    x = np.concatenate([x, -x]).astype(f32)
+    gy = np.linspace(-3, 3, x.size).astype(f32)
+    d, g = x.astype(np.float64), gy.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        soft = np.where(d > lambd, d - lambd, np.where(d < -lambd, d + lambd, 0.0))
+    kept = (soft == 0) | (np.abs(soft) >= np.finfo(f32).tiny) | np.isnan(soft)
+    inside = (-lambd <= d) & (d <= lambd)
+    expected = {
+        "soft_shrink": (fa.soft_shrink(x, lambd), soft),
+        "soft_shrink_backward": (fa.soft_shrink_backward(gy, x, lambd=lambd), np.where(inside, 0.0, g)),
+        "hard_shrink": (fa.hard_shrink(x, lambd), np.where(inside, 0.0, d)),
+        "hard_shrink_backward": (fa.hard_shrink_backward(gy, x, lambd=lambd), np.where(inside, 0.0, g)),
+        "threshold": (fa.threshold(x, lambd, -7.3), np.where(d <= lambd, -7.3, d)),
+        "threshold_backward": (fa.threshold_backward(gy, x, threshold=lambd, value=-7.3),
+                               np.where(d <= lambd, 0.0, g)),
+    }
+    for name, (got, exact) in expected.items():
+        assert got.dtype == f32
+        np.testing.assert_array_equal(got[kept], exact.astype(f32)[kept], err_msg=name)

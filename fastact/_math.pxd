@@ -9,12 +9,12 @@
 # math raises (exp overflow and the like) are discarded by the loops, so
 # the formulas may overflow where the limit is right (1/(1+inf) = 0).
 
-from fastact._vmath cimport (fa_exp, fa_exp_f32acc, fa_expm1, fa_expm1_neg_f32acc, fa_log1p_unit,
+from fastact._vmath cimport (fa_erfc64_dd, fa_exp, fa_exp_f32acc, fa_expm1, fa_expm1_neg_f32acc, fa_log1p_unit,
                              fa_log1p_unit_f32acc,
                              fa_tanh as fa_vtanh)
 from fastact._vmathf cimport fa_expf, fa_expf_neg_split, fa_tanhf
 from fastact._common cimport fa_bitsf, fa_from_bitsf
-from libc.math cimport erfc, fabs, fabsf, fma, fmaf, INFINITY
+from libc.math cimport fabs, fabsf, fma, fmaf, INFINITY
 
 # Constants as (hi, lo) pairs, hi + lo correct to ~106 bits (mpmath), as C
 # constants (an assignment in a .pxd would not run).
@@ -269,72 +269,55 @@ cdef inline double fa_tanh_vjp_y(double gy, double y) noexcept nogil:
 
 # ---- gelu (exact) ---------------------------------------------------------
 
-cdef inline double fa_erfc_neg_x_sqrt1_2(double x) noexcept nogil:
-    # erfc(z) with z = -x/sqrt(2), corrected for the rounding of z: the
-    # relative error of erfc(z) grows like 2 z^2 times that of z (z = 26
-    # turns 1 ULP into 1300), so carry z as hi + lo (an FMA gives the exact
-    # rounding error of the product) and add the first-order term
-    # erfc(hi + lo) = erfc(hi) - lo * 2/sqrt(pi) * fa_exp(-hi^2).
+cdef inline double fa_gelu_cdf(double x, bint tail) noexcept nogil:
+    # Phi(x) = erfc(z)/2 with z = -x/sqrt(2), times 2^128 where tail (x < -36:
+    # erfc nears the subnormal range while gelu and gelu' are still normal;
+    # the caller scales back by TWO_M128). The relative error of erfc(z)
+    # grows like 2 z^2 times that of z (z = 26 turns 1 ULP into 1300), so z
+    # is carried as hi + lo (an FMA gives the exact rounding error of the
+    # product) and fa_erfc64_dd adds the first-order term
+    # erfc(hi + lo) = erfc(hi) - lo * 2/sqrt(pi) * e^(-hi^2).
     cdef double zh = -x * INV_SQRT2_HI
     cdef double zl = fma(-x, INV_SQRT2_HI, -zh) + (-x) * INV_SQRT2_LO
-    return erfc(zh) - zl * TWO_OVER_SQRTPI * fa_exp(-zh * zh)
-
-cdef inline double fa_gelu_tail_phi_2p128(double x) noexcept nogil:
-    # phi(x) * 2^128 for x < -36, where phi(x) = fa_exp(-x^2/2)/sqrt(2 pi) is
-    # at or below the subnormal range but gelu and gelu' (about |x| phi)
-    # are still normal. x^2 = h + l exactly (FMA), and fa_exp_tail shifts
-    # e^(-(h + l)/2) by 2^128 at no rounding, the low part to second order
-    # (without the square, gelu lost 1.3 ULP at x = -37.6).
-    cdef double h = x * x
-    cdef double l = fma(x, x, -h)
-    cdef double k
-    return (fa_exp_tail(-0.5 * h, -0.5 * l, True, &k) * (1.0 + k)) * INV_SQRT_2PI
-
-cdef inline double fa_mills_series(double x) noexcept nogil:
-    # For x < -36: Phi(x) = phi(x) S / |x|, the asymptotic series of the
-    # Mills ratio (Abramowitz & Stegun 7.1.23 with z = -x/sqrt2):
-    # S = 1 - t + 3t^2 - 15t^3 + ... (-1)^n (2n-1)!! t^n, t = 1/x^2 <= 7.8e-4,
-    # whose ninth term (< 3e-19) is below double precision.
-    cdef double t = 1.0 / (x * x)
-    return 1.0 + t * (-1.0 + t * (3.0 + t * (-15.0 + t * (105.0 + t * (
-        -945.0 + t * (10395.0 + t * (-135135.0 + t * 2027025.0)))))))
+    return 0.5 * fa_erfc64_dd(zh, zl, 128 if tail else 0)
 
 cdef inline double fa_gelu(double x) noexcept nogil:
     # x * Phi(x) = x/2 * erfc(-x/sqrt(2)). erfc, not 1 + erf: 1 + erf(x/sqrt2)
     # cancels to 0 for x < -6 in float32 (PyTorch's gelu returns 0 there).
-    # Below -36 erfc nears the subnormal range while gelu is still normal:
-    # there gelu = x Phi(x) = -phi(x) S, computed scaled by 2^128.
-    if x < -36.0:
-        if x < -39.0:                  # gelu(-39) = -1.4e-331 rounds to -0
-            return -0.0
-        return (-fa_gelu_tail_phi_2p128(x) * fa_mills_series(x)) * TWO_M128
-    if x == INFINITY:
-        return x
-    return x * (0.5 * fa_erfc_neg_x_sqrt1_2(x))
+    # Below -36 computed scaled by 2^128 (fa_gelu_cdf). Selects, no
+    # branches, so the loop vectorises.
+    cdef bint tail = x < -36.0
+    cdef double y = (x * fa_gelu_cdf(x, tail)) * (TWO_M128 if tail else 1.0)
+    # gelu(-39) = -1.4e-331 rounds to -0 (and erfc clamps its z at 27.5)
+    y = -0.0 if x < -39.0 else y
+    return x if x == INFINITY else y
 
-cdef inline double fa_gelu_vjp(double gy, double x) noexcept nogil:
-    # gelu' = Phi(x) + x * phi(x), phi(x) = fa_exp(-x^2/2) / sqrt(2 pi) with
-    # x^2 = h + l exact (FMA), fa_exp(-(h + l)/2) = fa_exp(-h/2) * (1 - l/2).
-    # Below -36: gelu' = phi(x) (x - S/x), scaled by 2^128 as in fa_gelu.
+cdef inline double fa_gelu_d(double x) noexcept nogil:
+    # gelu' = Phi(x) + x * phi(x), phi(x) = e^(-x^2/2) / sqrt(2 pi) with
+    # x^2 = h + l exact (FMA), e^(-(h + l)/2) = e (1 + k) (fa_exp_tail).
+    # Below -36 both terms are scaled by 2^128 as in fa_gelu (there x phi
+    # dominates, Phi is a 1/x^2 correction: no cancellation).
     # Near its zero at -0.7518: a Taylor series (see fa_series_at_zero).
     # Elsewhere the two terms still cancel up to 2:1 (x = -1.6), so x phi(x)
     # is carried as p * INV_SQRT_2PI + corr (x e^(-h/2) = p + pl exact, the
     # constant in hi + lo) and added to Phi inside one FMA: 4.3 ULP -> 2.
-    cdef double h, l, e, p
-    if x > 40.0:
-        return gy
-    if x < -36.0:
-        if x < -40.0:
-            return gy * 0.0
-        return gy * ((fa_gelu_tail_phi_2p128(x) * (x - fa_mills_series(x) / x)) * TWO_M128)
-    if fabs(x - GELU_D_X0_HI) <= ZERO_SERIES_RADIUS:
-        return gy * fa_series_at_zero(x, GELU_D_X0_HI, GELU_D_X0_LO, GELU_D_C, GELU_D_N)
-    h = x * x
-    l = fma(x, x, -h)
-    e = fa_exp(-0.5 * h)
+    # Every candidate is computed, then selected: the loop vectorises.
+    cdef bint tail = x < -36.0
+    cdef double h = x * x
+    cdef double l = fma(x, x, -h)
+    cdef double k, e, p, g, series
+    e = fa_exp_tail(-0.5 * h, -0.5 * l, tail, &k)
     p = x * e
-    return gy * fma(p, INV_SQRT_2PI, 0.5 * fa_erfc_neg_x_sqrt1_2(x) + (
-        fma(x, e, -p) * INV_SQRT_2PI + p * (INV_SQRT_2PI_LO - 0.5 * l * INV_SQRT_2PI)))
+    g = fma(p, INV_SQRT_2PI, fa_gelu_cdf(x, tail) + (
+        fma(x, e, -p) * INV_SQRT_2PI + p * (INV_SQRT_2PI_LO + k * INV_SQRT_2PI)))
+    g = g * (TWO_M128 if tail else 1.0)
+    series = fa_series_at_zero(x, GELU_D_X0_HI, GELU_D_X0_LO, GELU_D_C, GELU_D_N)
+    g = series if fabs(x - GELU_D_X0_HI) <= ZERO_SERIES_RADIUS else g
+    g = 1.0 if x > 40.0 else g            # (inf and huge x make NaN above)
+    return 0.0 if x < -40.0 else g
+
+cdef inline double fa_gelu_vjp(double gy, double x) noexcept nogil:
+    return gy * fa_gelu_d(x)
 
 
 cdef inline double fa_erfc_f32acc(double z) noexcept nogil:
@@ -1279,7 +1262,7 @@ cdef inline void fa_geglu_vjp(double gy, double a, double b, double* ga,
 
 cdef inline float fa_geglu_f32(float a, float b) noexcept nogil:
     # float32: gelu(a) to float accuracy in double (fa_gelu_f32acc), times b
-    # in double, rounded once (the double kernel calls libm's erfc: scalar)
+    # in double, rounded once (cheaper than the double kernel's erfc)
     return <float>(fa_gelu_f32acc(a) * <double>b)
 
 cdef inline void fa_geglu_vjp_f32(float gy, float a, float b, double* ga,

@@ -6,8 +6,9 @@
 # (GCC will not if-convert an inlined function call), and combine conditions
 # with & and | (Cython turns `and`/`or` into jumps).
 # Measured maximum errors (tests/test_vmath.py, mpmath): exp 0.82 ULP,
-# expm1 1.7, log1p on [0, 1] 1.3, tanh 2.0 -- glibc is within 1 ULP, so the
-# kernels of _math.pxd are re-measured on top of these (test_accuracy.py).
+# expm1 1.7, log1p on [0, 1] 1.3, tanh 2.0, erfc 0.66 (_erfc64.h) -- glibc
+# is within 1 ULP, so the kernels of _math.pxd are re-measured on top of
+# these (test_accuracy.py).
 # Method: Cody-Waite range reduction x = n ln2 + r, |r| <= ln2/2, then a
 # Taylor polynomial of e^r (the reduction and the use of an fma Horner scheme
 # follow Muller, "Elementary Functions", ch. 11; constants are 1/k!).
@@ -24,6 +25,14 @@ cdef extern from *:
     static const double FA_SHIFTER = 6755399441055744.0;     /* 1.5 * 2^52 */
     """
     const double FA_LOG2E, FA_LN2_HI, FA_LN2_LO, FA_SHIFTER
+
+# erfc in double, branch-free (fastact/_erfc64.h, fitted by
+# tools/fit_erfc64.py): max 0.71 ULP. fa_erfc64_dd(z, zl, k) = erfc(z + zl),
+# times 2^k where z >= 0.5. On the baseline level its fma calls go through
+# libm: slower than libm's erfc, but every level gets the same bits.
+cdef extern from "_erfc64.h" nogil:
+    double fa_erfc_vec(double z)
+    double fa_erfc64_dd(double z, double zl, long long k)
 
 
 cdef inline double fa_exp_taylor_low(double q, double r) noexcept nogil:

@@ -17,6 +17,15 @@ def points(lo, hi, n=20000):
     return np.unique(np.concatenate([dense, rand, [0.0, -0.0, lo, hi]]))
 
 
+def around(ends, k=4):
+    """The points, k floats either side of each, and their negatives."""
+    x = lo = hi = np.asarray(ends, dtype=np.float64)
+    for _ in range(k):
+        lo, hi = np.nextafter(lo, -np.inf), np.nextafter(hi, np.inf)
+        x = np.concatenate([x, lo, hi])
+    return np.concatenate([x, -x])
+
+
 # name -> (ufunc, mpmath function, sample, bound in ULP for float64). The
 # bounds are the measured maxima rounded up (see _vmath.pxd): the kernels
 # built on them are held to API.md section 7 by test_accuracy.py.
@@ -29,6 +38,11 @@ CASES = {
                    np.concatenate([points(0, 1), np.geomspace(1e-300, 1e-2, 4000)]), 1.4),
     "tanh": (k._vtanh, mp.tanh, np.concatenate([points(-25, 25), np.geomspace(1e-300, 1, 4000),
                                                 -np.geomspace(1e-300, 1, 4000)]), 2.1),
+    # _erfc64.h, where erfc is normal; the subnormal tail below. Its
+    # intervals meet at |z| = 0.5, 1.25, 2, 2.875 and 6: a few ULP around each.
+    "erfc": (k._verfc, mp.erfc, np.concatenate([
+        points(-6, 26.5), points(-0.6, 0.6, 5000), np.geomspace(1e-300, 0.5, 2000),
+        around([0.5, 1.25, 2.0, 2.875, 6.0])]), 0.75),
 }
 
 
@@ -71,6 +85,13 @@ def test_vmath_special_values():
         np.testing.assert_array_equal(k._vtanh(np.array([-inf, inf, nan, 0.0, -0.0, 30.0])),
                                       [-1.0, 1.0, nan, 0.0, -0.0, 1.0])
         assert np.signbit(k._vtanh(np.array([-0.0]))[0])
+        np.testing.assert_array_equal(
+            k._verfc(np.array([-inf, inf, nan, 0.0, -0.0, -6.0, 27.3, 1e300, -1e300])),
+            [2.0, 0.0, nan, 1.0, 1.0, 2.0, 0.0, 0.0, 2.0])
+    # subnormal results of erfc (z > 26.55) are within one subnormal step
+    z = np.linspace(26.55, 27.3, 751)
+    ref = np.array([float(mp.erfc(mp.mpf(v))) for v in z])
+    assert np.max(np.abs(k._verfc(z) - ref)) <= 5e-324
     # subnormal results of exp are within one subnormal step
     x = np.linspace(-745, -709, 1001)
     ref = np.array([float(mp.exp(mp.mpf(v))) for v in x])

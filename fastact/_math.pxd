@@ -1269,6 +1269,32 @@ cdef inline void fa_geglu_vjp_f32(float gy, float a, float b, double* ga,
                                   double* gb) noexcept nogil:
     fa_gate_vjp(gy, b, fa_gelu_f32acc(a), fa_gelu_d_f32acc(a), ga, gb)
 
+cdef inline float fa_glu_f32(float a, float b) noexcept nogil:
+    # float32 as the float32 kernels above: sigmoid(b) in double from a
+    # float-accurate exp (fa_exp_f32acc, reflected so e <= 1), times a,
+    # rounded once. At b = -inf it is a * 0 (NaN for infinite a), as
+    # a * sigmoid(b) is. (A native float version would need e^b scaled
+    # well past 2^64: a up to 3e38 times e^b stays normal down to b = -176.)
+    cdef double bd = b
+    return <float>(a * fa_sigmoid_ratio(bd, fa_exp_f32acc(-fabs(bd))))
+
+cdef inline void fa_glu_vjp_f32(float gy, float a, float b, double* ga,
+                                double* gb) noexcept nogil:
+    # sigmoid(b) and sigmoid'(b) = e/(1+e)^2 from one e = e^-|b|
+    cdef double bd = b
+    cdef double e = fa_exp_f32acc(-fabs(bd))
+    cdef double d = 1.0 + e
+    ga[0] = gy * fa_sigmoid_ratio(bd, e)
+    gb[0] = (gy * <double>a) * (e / (d * d))
+
+cdef inline float fa_swiglu_f32(float a, float b) noexcept nogil:
+    # silu(a) to float accuracy in double (as fa_silu's float32 result), times b
+    return <float>(fa_x_sigmoid_f32acc(a, a) * <double>b)
+
+cdef inline void fa_swiglu_vjp_f32(float gy, float a, float b, double* ga,
+                                   double* gb) noexcept nogil:
+    fa_gate_vjp(gy, b, fa_x_sigmoid_f32acc(a, a), fa_dx_x_sigmoid_f32acc(a, 1.0), ga, gb)
+
 cdef inline double fa_geglu_tanh(double a, double b) noexcept nogil:
     return fa_gelu_tanh(a) * b
 

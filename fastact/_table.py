@@ -199,8 +199,9 @@ class Gated(NamedTuple):
 
 
 GATED = (
-    Gated("glu", "a * sigmoid(b)", cost=10),
-    Gated("swiglu", "silu(a) * b = a * sigmoid(a) * b", cost=10),
+    Gated("glu", "a * sigmoid(b)", cost=10, f32=("glu", "glu_vjp")),
+    Gated("swiglu", "silu(a) * b = a * sigmoid(a) * b", cost=10,
+          f32=("swiglu", "swiglu_vjp")),
     Gated("geglu", "gelu(a) * b; 'tanh': gelu with the tanh approximation",
           cost=26, choice=("approximate", "none",
                            {"none": "geglu", "tanh": "geglu_tanh"}),

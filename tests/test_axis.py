@@ -641,3 +641,26 @@ def test_maxout_errors_and_out():
     assert fa.maxout(np.zeros((3, 0)), 2).shape == (3, 0)
     assert fa.maxout(x.astype(np.float16), 3).dtype == np.float16
     assert fa.maxout(x.astype(np.int32), 3).dtype == np.float64
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_maxout_large_against_numpy(dtype, threads):
+    """Big enough for several threads, with P and Q > 1 (the threads' row
+    ranges start inside a p), Q not a multiple of the kernel's block of
+    groups, ties and NaN in random places; numpy's max/argmax are the
+    reference (first maximum, first NaN)."""
+    rng = np.random.default_rng(26)
+    x = rng.integers(-3, 4, (5, 12, 1001)).astype(dtype)   # many ties
+    x[rng.random(x.shape) < 0.01] = nan
+    x[rng.random(x.shape) < 0.01] = -inf
+    for axis, pieces in ((1, 3), (1, 4), (2, 7), (0, 5), (2, 1), (-1, 13)):
+        g = np.moveaxis(x, axis, -1)
+        g = g.reshape(g.shape[:-1] + (g.shape[-1] // pieces, pieces))
+        with fa.num_threads(threads):
+            y, idx = fa.maxout(x, pieces, axis, return_indices=True)
+            out = np.empty_like(y)
+            fa.maxout(x, pieces, axis, out=out)
+        np.testing.assert_array_equal(np.moveaxis(idx, axis, -1), g.argmax(-1))
+        np.testing.assert_array_equal(np.moveaxis(y, axis, -1), g.max(-1))
+        np.testing.assert_array_equal(out, y)

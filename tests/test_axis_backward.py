@@ -258,3 +258,33 @@ def test_maxout_backward_errors_and_out():
     assert fa.maxout_backward(np.ones((2, 3)), x, 2, out=out) is out
     np.testing.assert_array_equal(out, [[0, 1] * 3] * 2)
     assert fa.maxout_backward(1.0, x.astype(np.float32), 2).dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_maxout_backward_large_against_numpy(dtype, threads):
+    """Several threads, P and Q > 1, ties and NaN: grad_output lands on
+    numpy.argmax's winner of each group (from x, and from the indices),
+    zeros elsewhere, also through a strided grad_output and out=."""
+    rng = np.random.default_rng(27)
+    x = rng.integers(-3, 4, (5, 12, 1001)).astype(dtype)
+    x[rng.random(x.shape) < 0.01] = nan
+    for axis, pieces in ((1, 3), (2, 7), (0, 5), (-1, 7)):
+        moved = np.moveaxis(x, axis, -1)
+        groups = moved.reshape(moved.shape[:-1] + (moved.shape[-1] // pieces, pieces))
+        gshape = list(x.shape)
+        gshape[axis] //= pieces
+        g = rng.standard_normal([2 * n for n in gshape]).astype(dtype)[::2, ::2, ::2]
+        want = np.zeros_like(groups)
+        np.put_along_axis(want, groups.argmax(-1)[..., None],
+                          np.moveaxis(g, axis, -1)[..., None], axis=-1)
+        want = np.moveaxis(want.reshape(moved.shape), -1, axis)
+        with fa.num_threads(threads):
+            _, idx = fa.maxout(x, pieces, axis, return_indices=True)
+            out = np.full_like(x, 7.0)
+            fa.maxout_backward(g, x, pieces, axis, out=out)
+            np.testing.assert_array_equal(out, want)
+            np.testing.assert_array_equal(fa.maxout_backward(g, x, pieces, axis, indices=idx),
+                                          want)
+            np.testing.assert_array_equal(
+                fa.maxout_backward(np.ascontiguousarray(g), x, pieces, axis), want)

@@ -120,6 +120,30 @@ def test_backward_against_mpmath(case):
     np.testing.assert_allclose(gx, want, rtol=1e-13, atol=1e-300)
 
 
+# geglu: gelu'(a) near its zero a = -0.75 (fa_gelu_d_f32acc, which the
+# GELU rewrite owns) is 2.5 ulp off at a = -0.74906 (seed 46), before and
+# after the gated fast paths; strict, so the fix shows up here.
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(
+    strict=True, reason="float32 gelu' near its zero: 2.5 ulp")) if c == "geglu" else c
+    for c in sorted(MP)])
+def test_backward_float32_against_mpmath(case):
+    """float32 x and grad_output of the result's shape (the common call):
+    within 2 ulp of the exact gradient of the float32 inputs."""
+    rng = np.random.default_rng(46)
+    x = (rng.standard_normal((7, 10)) * 3).astype(np.float32)
+    g = rng.standard_normal((7, 5)).astype(np.float32)
+    gx = grad(case, g, x)
+    assert gx.dtype == np.float32
+    a, b = halves(x, -1)
+    want = np.empty(x.shape)
+    with mp.workdps(30):
+        for i in np.ndindex(a.shape):
+            da, db = MP[case](mp.mpf(float(a[i])), mp.mpf(float(b[i])))
+            want[i[0], i[1]] = float(mp.mpf(float(g[i])) * da)
+            want[i[0], i[1] + 5] = float(mp.mpf(float(g[i])) * db)
+    np.testing.assert_allclose(gx, want, rtol=2 * EPS32, atol=1e-44)
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_backward_against_finite_differences(case):
     rng = np.random.default_rng(42)

@@ -1,8 +1,8 @@
 """Report which compiled kernel loops use SIMD vector instructions.
 
 Disassembles the kernel modules (objdump) and, for every generated loop
-(`_loop_<ufunc>_<float|double>`, the gated units' `_gloop_...`, and their
-OpenMP outlined bodies), counts
+(`_loop_<ufunc>_<float|double>`, the gated units' `_gloop_<name>_<float|double>`,
+and their OpenMP outlined bodies), counts
 packed floating-point arithmetic on 256-bit (ymm) and 512-bit (zmm)
 registers and calls into libm (which stop vectorisation).
 
@@ -19,8 +19,8 @@ import sys
 # any packed single/double instruction (arithmetic, compares, blends, moves)
 PACKED = re.compile(r"\s(v\w*p[sd])\s")
 # the OpenMP-outlined bodies hold the loops (the serial build has none:
-# then the whole loop function counts); _gloop_ are the gated units' loops
-LOOP = re.compile(r"_(g?)loop_(\w+?)_(float|double)(\._omp_fn\.\d+)?>:")
+# then the whole loop function counts)
+LOOP = re.compile(r"_g?loop_(\w+?)_(float|double)(\._omp_fn\.\d+)?>:")
 IGNORED_CALLS = ("GOMP", "omp_", "__pyx", "_loop", "Py", "fegetexceptflag",
                  "fesetexceptflag")
 
@@ -33,7 +33,7 @@ def analyse(path):
     for line in asm.splitlines():
         if line.endswith(">:"):
             m = LOOP.search(line)
-            current = (m.group(2) + (" (gated)" if m.group(1) else ""), m.group(3)) if m else None
+            current = (m.group(1), m.group(2)) if m else None
             continue
         if current is None:
             continue

@@ -157,6 +157,11 @@ static inline double fa_ax_exp32_vm(double v, double m, double invT) {
     return fa_axf_join(h, lw, n);
 }
 
+/* the double one alone, for loops that only run at T != 1 */
+static inline double fa_ax_exp32_3(double v, double m, double invT) {
+    return fa_ax_exp32((v - m) * invT);
+}
+
 static inline double fa_ax_exp_vm(double v, double m, double invT) {
     return fa_ax_exp((v - m) * invT);
 }
@@ -372,7 +377,7 @@ FA_AX_CLONES static void fa_ax_lanes_log_softmax_##SUF(const T* x, ptrdiff_t n, 
 
 FA_AX_LOOPS(float, f_direct, fa_ax_exp32_vm)
 FA_AX_LOOPS(double, d, fa_ax_exp_vm)
-FA_AX_LOOPS(double, d32, fa_ax_exp32_vm)
+FA_AX_LOOPS(double, d32, fa_ax_exp32_3)   /* T != 1 only (see _stats_fast) */
 
 /* float32 rows: GCC 12 does not vectorise the loops above when they read
  * float and compute in double (it picks 256-bit float vectors and leaves the
@@ -503,7 +508,65 @@ static void fa_ax_log_softmax_f(const float* x, ptrdiff_t n, double sg, double M
 }
 FA_AX_BWD_LOOPS(float, f)
 FA_AX_BWD_LOOPS(double, d)
-FA_AX_LANE_LOOPS(float, f, fa_ax_exp32_vm)
+/* float32 lanes: the double loops at T != 1 (fa_ax_exp32 directly: the
+ * dispatch of fa_ax_exp32_vm inside these loops cost 1.8x), and at T = 1
+ * the float exp of the rows, lanes vectorised as fa_ax_expsum_f1 does:
+ * one float loop across the w lanes of entry i, then the join and sums. */
+FA_AX_LANE_LOOPS(float, f_d, fa_ax_exp32_3)
+#define fa_ax_lanes_max_f fa_ax_lanes_max_f_d
+#define fa_ax_lanes_log_softmax_f fa_ax_lanes_log_softmax_f_d
+
+static inline void fa_axf_lane_parts(const float* x, ptrdiff_t w, float sg, const float* mf,
+                                     float* h, float* lw, int32_t* nn, float* eq) {
+    ptrdiff_t l;
+    for (l = 0; l < w; l++) {
+        float v = sg * x[l];
+        h[l] = fa_axf_parts(v, mf[l], &lw[l], &nn[l]);
+        eq[l] = v == mf[l] ? 1.0f : 0.0f;
+    }
+}
+
+static void fa_ax_lanes_expsum_f(const float* x, ptrdiff_t n, ptrdiff_t sn, ptrdiff_t w,
+        double sg, const double* m, double invT, double* e, double* cnt, double* acc) {
+    float mf[FA_AX_LANES], h[FA_AX_LANES], lw[FA_AX_LANES], eq[FA_AX_LANES];
+    int32_t nn[FA_AX_LANES];
+    double ee[FA_AX_LANES], q[FA_AX_LANES];
+    ptrdiff_t i, l;
+    if (invT != 1.0) {
+        fa_ax_lanes_expsum_f_d(x, n, sn, w, sg, m, invT, e, cnt, acc);
+        return;
+    }
+    for (l = 0; l < w; l++) { mf[l] = (float)m[l]; cnt[l] = 0.0; }
+    for (l = 0; l < 8 * w; l++) acc[l] = 0.0;
+    for (i = 0; i < n; i++) {
+        double* a = acc + (i & 7) * w;
+        fa_axf_lane_parts(x + i * sn, w, (float)sg, mf, h, lw, nn, eq);
+        fa_axf_join_chunk(h, lw, nn, eq, w, ee, q);
+        for (l = 0; l < w; l++) {
+            cnt[l] += q[l];
+            a[l] += ee[l] - q[l];
+        }
+        if (e != NULL)
+            memcpy(e + i * w, ee, (size_t)w * sizeof(double));
+    }
+}
+
+static void fa_ax_lanes_softmax_f(const float* x, ptrdiff_t n, ptrdiff_t sn, ptrdiff_t w,
+        double sg, const double* m, double invT, const double* r, const double* e,
+        float* o, ptrdiff_t so) {
+    float mf[FA_AX_LANES], h[FA_AX_LANES], lw[FA_AX_LANES], eq[FA_AX_LANES];
+    int32_t nn[FA_AX_LANES];
+    ptrdiff_t i, l;
+    if (invT != 1.0 || e != NULL) {
+        fa_ax_lanes_softmax_f_d(x, n, sn, w, sg, m, invT, r, e, o, so);
+        return;
+    }
+    for (l = 0; l < w; l++) mf[l] = (float)m[l];
+    for (i = 0; i < n; i++) {
+        fa_axf_lane_parts(x + i * sn, w, (float)sg, mf, h, lw, nn, eq);
+        for (l = 0; l < w; l++) o[i * so + l] = (float)(fa_axf_join(h[l], lw[l], nn[l]) * r[l]);
+    }
+}
 FA_AX_LANE_LOOPS(double, d, fa_ax_exp_vm)
 
 #endif

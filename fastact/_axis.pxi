@@ -31,6 +31,10 @@ cdef extern from "_axis_loops.h" nogil:
     # exp(t) for t <= 0 (for double and float32 results), and the loops
     double fa_ax_exp(double t)
     double fa_ax_exp32(double t)
+    double fa_ax_exp32_vm(double v, double m, double invT)   # float32, T = 1: in float
+    void fa_ax_max_f32(const float* x, npy_intp n, double sg, double* m, double* z)
+    void fa_ax_expsum_f1(const float* x, npy_intp n, double sg, double m, double* e,
+                         double* c, double* s)
     void fa_ax_max_d(const double* x, npy_intp n, double sg, double* m, double* z)
     void fa_ax_widen(const float* x, npy_intp n, double* w)
     void fa_ax_expsum_d32(const double* x, npy_intp n, double sg, double m, double invT,

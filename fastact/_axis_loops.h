@@ -76,6 +76,96 @@ static inline double fa_ax_exp(double t) { return fa_ax_exp_taylor(t, 13); }
  * is the double result rounded once. */
 static inline double fa_ax_exp32(double t) { return fa_ax_exp_taylor(t, 8); }
 
+/* float32 rows at temperature 1: exp(v - m), v <= m floats, m finite, in
+ * float arithmetic (16 lanes of AVX-512 instead of 8 doubles). Plain + and
+ * * only (no fmaf: with contraction off, every instruction-set level gets
+ * the same bits, and the baseline build does not call libm's fmaf).
+ * Returns h, lw and n with exp(v - m) = (h + lw) 2^n to within 0.25 float
+ * eps (eps = 2^-23), joined in double by fa_axf_join (2^n in double: the
+ * float range would end at e^-87, and gradients or weights up to 1e38 make
+ * e^-200 visible), so the sum and the output (e r, rounded once to float)
+ * see that error, not a float rounding of e.
+ *
+ * Error analysis (relative error of the result, in eps):
+ * - d = v - m is not exact in float (|d| up to ~100 would cost ~|d|/2
+ *   eps): d = hi + lo exactly by 2Sum (Knuth), |lo| <= ulp(hi)/2.
+ * - n = rint(hi / ln2) by the shifter, n in [-511, 0]; Cody-Waite's ln2_hi
+ *   has 15 bits, so n ln2_hi is exact and r1 = hi - n ln2_hi is exact (a
+ *   multiple of 2^-25 below 0.35 in size, as hi ~ n ln2).
+ * - s = lo - n ln2_lo: |s| < 7.4e-4, error < 1e-10 (0.001 eps).
+ * - e^(r1 + s) = 1 + (r1 + s) + r^2 q2(r), r = fl(r1 + s), |r| <= 0.35:
+ *   the linear part exactly as h + (r1 - (h - 1)) + s (h = fl(1 + r1),
+ *   Fast2Sum), so r's rounding (2^-26) only enters r^2 q2: 2 r 2^-26,
+ *   0.04 eps. q2 = (e^r - 1 - r)/r^2 to 0.09 eps of e^r (fit below); its
+ *   float evaluation (relative ~2^-23) times r^2 <= 0.12: 0.03 eps; lw's
+ *   roundings: < 0.03 eps.
+ * - (h + lw) 2^n in double: 2^-53.
+ * In all < 0.25 eps (0.22 measured on 4e7 random pairs, against expl);
+ * tests/test_axis.py measures the outputs. v - m <= -354 (e^-354 =
+ * 1.6e-154; v = -inf in the general loops, v - m overflowing) gives 0. */
+static const float FA_AXF_LOG2E = 1.44269502f;
+static const float FA_AXF_SHIFT = 12582912.0f;                  /* 1.5 * 2^23 */
+static const float FA_AXF_LN2_HI = 0.693145751953125f;          /* 0x3f317200 */
+static const float FA_AXF_LN2_LO = 1.42860677e-06f;             /* 0x35bfbe8e */
+/* q2(r) = (e^r - 1 - r)/r^2 on |r| <= 0.3466, degree 4 (0.5 + Q2 r + ...
+ * + Q5 r^4): (e^r - 1)/r interpolated at the Chebyshev nodes with mpmath
+ * (tools/fit_expf_axis.py), coefficients rounded to float; 1 + r + r^2 q2
+ * is within 1.1e-8 (0.09 eps) of e^r */
+static const float FA_AXF_Q2 = 0.166665047f;                    /* 0x3e2aaa3e */
+static const float FA_AXF_Q3 = 0.0416664667f;                   /* 0x3d2aaa75 */
+static const float FA_AXF_Q4 = 0.00836915430f;                  /* 0x3c091ec7 */
+static const float FA_AXF_Q5 = 0.00139336474f;                  /* 0x3ab6a190 */
+
+static inline float fa_axf_parts(float v, float m, float* lw_out, int32_t* n_out) {
+    float hi = v - m, bv, lo, t, n, r1, s, r, r2, q2, h, lw;
+    int32_t nb, ok;
+    bv = hi - v;                                  /* 2Sum: hi + lo = v - m */
+    lo = (v - (hi - bv)) + ((-m) - bv);
+    ok = hi > -354.0f;                            /* false for -inf, inf - inf */
+    lo = ok ? lo : 0.0f;
+    hi = ok ? hi : -354.0f;
+    t = hi * FA_AXF_LOG2E + FA_AXF_SHIFT;
+    n = t - FA_AXF_SHIFT;
+    r1 = hi - n * FA_AXF_LN2_HI;                  /* exact */
+    s = lo - n * FA_AXF_LN2_LO;
+    r = r1 + s;                                   /* rounded: for r^2 q2 only */
+    r2 = r * r;                                   /* Estrin: half Horner's latency */
+    q2 = (0.5f + FA_AXF_Q2 * r) + r2 * ((FA_AXF_Q3 + FA_AXF_Q4 * r) + r2 * FA_AXF_Q5);
+    h = 1.0f + r1;                                /* Fast2Sum: h + (r1 - (h - 1)) = 1 + r1 */
+    lw = ((r1 - (h - 1.0f)) + s) + r2 * q2;
+    memcpy(&nb, &t, sizeof nb);
+    *n_out = nb - 0x4b400000;                     /* the bits of FA_AXF_SHIFT: n */
+    *lw_out = ok ? lw : 0.0f;
+    return ok ? h : 0.0f;
+}
+
+static inline double fa_axf_join(float h, float lw, int32_t n) {
+    uint64_t bits = (uint64_t)(int64_t)(n + 1023) << 52;     /* 2^n, n >= -511 */
+    double p;
+    memcpy(&p, &bits, sizeof p);
+    return ((double)h + (double)lw) * p;
+}
+
+/* exp((v - m) / T) for a float32 result: the float version above at T = 1
+ * (where the argument needs no product), else the double one. Every loop
+ * (contiguous, strided, masked, lanes) calls this or the same two halves. */
+static inline double fa_ax_exp32_vm(double v, double m, double invT) {
+    float lw, h;
+    int32_t n;
+    if (invT != 1.0) return fa_ax_exp32((v - m) * invT);
+    h = fa_axf_parts((float)v, (float)m, &lw, &n);
+    return fa_axf_join(h, lw, n);
+}
+
+/* the double one alone, for loops that only run at T != 1 */
+static inline double fa_ax_exp32_3(double v, double m, double invT) {
+    return fa_ax_exp32((v - m) * invT);
+}
+
+static inline double fa_ax_exp_vm(double v, double m, double invT) {
+    return fa_ax_exp((v - m) * invT);
+}
+
 static inline double fa_ax_sum8(const double* a) {
     return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
 }
@@ -86,7 +176,7 @@ static inline double fa_ax_sum8(const double* a) {
  * fa_ax_max_SUF: m = max of v = sg x; z = sum of (v - v), NaN iff some
  *   entry is inf or NaN (then the caller takes the careful general loop).
  *   With a NaN, m is meaningless: the caller does not use it.
- * fa_ax_expsum_SUF: e_i = EXP((v_i - m) * (1/T)) (stored when e != NULL),
+ * fa_ax_expsum_SUF: e_i = EXP(v_i, m, 1/T) = exp((v_i - m)/T) (stored when e != NULL),
  *   c = number of v_i == m, s = sum of the other e_i in lanes i % 8 (adding
  *   e_i - [v_i == m], which is e_i or exactly 0). One comparison feeds both:
  *   two would stop the vectoriser.
@@ -128,7 +218,7 @@ FA_AX_CLONES static void fa_ax_expsum_##SUF(const T* x, ptrdiff_t n, double sg, 
         for (i = 0; i < n8; i += 8)                                                \
             for (l = 0; l < 8; l++) {                                              \
                 double v = sg * (double)x[i + l];                                  \
-                double ee = EXP((v - m) * invT);                                   \
+                double ee = EXP(v, m, invT);                                   \
                 double eq = v == m ? 1.0 : 0.0;                                    \
                 e[i + l] = ee;                                                     \
                 cnt[l] += eq;                                                      \
@@ -138,7 +228,7 @@ FA_AX_CLONES static void fa_ax_expsum_##SUF(const T* x, ptrdiff_t n, double sg, 
         for (i = 0; i < n8; i += 8)                                                \
             for (l = 0; l < 8; l++) {                                              \
                 double v = sg * (double)x[i + l];                                  \
-                double ee = EXP((v - m) * invT);                                   \
+                double ee = EXP(v, m, invT);                                   \
                 double eq = v == m ? 1.0 : 0.0;                                    \
                 cnt[l] += eq;                                                      \
                 acc[l] += ee - eq;                                                 \
@@ -146,7 +236,7 @@ FA_AX_CLONES static void fa_ax_expsum_##SUF(const T* x, ptrdiff_t n, double sg, 
     }                                                                              \
     for (i = n8; i < n; i++) {                                                     \
         double v = sg * (double)x[i];                                              \
-        double ee = EXP((v - m) * invT);                                           \
+        double ee = EXP(v, m, invT);                                           \
         double eq = v == m ? 1.0 : 0.0;                                            \
         if (e != NULL) e[i] = ee;                                                  \
         cnt[i - n8] += eq;                                                         \
@@ -162,7 +252,7 @@ FA_AX_CLONES static void fa_ax_softmax_##SUF(const T* x, ptrdiff_t n, double sg,
     if (e != NULL)                                                                 \
         for (i = 0; i < n; i++) o[i] = (T)(e[i] * r);                              \
     else                                                                           \
-        for (i = 0; i < n; i++) o[i] = (T)(EXP((sg * (double)x[i] - m) * invT) * r); \
+        for (i = 0; i < n; i++) o[i] = (T)(EXP(sg * (double)x[i], m, invT) * r); \
 }                                                                                  \
                                                                                    \
 FA_AX_CLONES static void fa_ax_log_softmax_##SUF(const T* x, ptrdiff_t n,          \
@@ -254,7 +344,7 @@ FA_AX_CLONES static void fa_ax_lanes_expsum_##SUF(const T* x, ptrdiff_t n,      
         double* a = acc + (i & 7) * w;                                             \
         for (l = 0; l < w; l++) {                                                  \
             double v = sg * (double)x[i * sn + l];                                 \
-            double ee = EXP((v - m[l]) * invT);                                    \
+            double ee = EXP(v, m[l], invT);                                    \
             double eq = v == m[l] ? 1.0 : 0.0;                                     \
             cnt[l] += eq;                                                          \
             a[l] += ee - eq;                                                       \
@@ -273,7 +363,7 @@ FA_AX_CLONES static void fa_ax_lanes_softmax_##SUF(const T* x, ptrdiff_t n,     
     else                                                                           \
         for (i = 0; i < n; i++)                                                    \
             for (l = 0; l < w; l++)                                                \
-                o[i * so + l] = (T)(EXP((sg * (double)x[i * sn + l] - m[l]) * invT) * r[l]); \
+                o[i * so + l] = (T)(EXP(sg * (double)x[i * sn + l], m[l], invT) * r[l]); \
 }                                                                                  \
                                                                                    \
 FA_AX_CLONES static void fa_ax_lanes_log_softmax_##SUF(const T* x, ptrdiff_t n,    \
@@ -285,9 +375,9 @@ FA_AX_CLONES static void fa_ax_lanes_log_softmax_##SUF(const T* x, ptrdiff_t n, 
             o[i * so + l] = (T)((sg * (double)x[i * sn + l] - M[l]) * invT - L[l]); \
 }
 
-FA_AX_LOOPS(float, f_direct, fa_ax_exp32)
-FA_AX_LOOPS(double, d, fa_ax_exp)
-FA_AX_LOOPS(double, d32, fa_ax_exp32)
+FA_AX_LOOPS(float, f_direct, fa_ax_exp32_vm)
+FA_AX_LOOPS(double, d, fa_ax_exp_vm)
+FA_AX_LOOPS(double, d32, fa_ax_exp32_3)   /* T != 1 only (see _stats_fast) */
 
 /* float32 rows: GCC 12 does not vectorise the loops above when they read
  * float and compute in double (it picks 256-bit float vectors and leaves the
@@ -304,10 +394,105 @@ static inline void fa_ax_widen(const float* x, ptrdiff_t n, double* w) {
     for (i = 0; i < n; i++) w[i] = (double)x[i];
 }
 
+/* float32 rows at T = 1: fa_axf_parts in float (one loop of 16-lane
+ * float arithmetic over a chunk), then the join in double, the counts and
+ * the eight partial sums as fa_ax_expsum_d computes them (lane i % 8, so
+ * chunks are multiples of 8). Two loops: GCC vectorises each, not one loop
+ * mixing the two widths. */
+#define FA_AXF_CHUNK 256
+
+static inline void fa_axf_chunk(const float* x, ptrdiff_t n, float sg, float m, float* h,
+                                float* lw, int32_t* nn, float* eq) {
+    ptrdiff_t i;
+    for (i = 0; i < n; i++) {
+        float v = sg * x[i];
+        h[i] = fa_axf_parts(v, m, &lw[i], &nn[i]);
+        eq[i] = v == m ? 1.0f : 0.0f;
+    }
+}
+
+/* e_i and [v_i == m] in double: a loop GCC vectorises (converting floats
+ * inside the summing loop below left it scalar: vcvtss2sd) */
+static inline void fa_axf_join_chunk(const float* h, const float* lw, const int32_t* nn,
+                                     const float* eq, ptrdiff_t n, double* ee, double* q) {
+    ptrdiff_t i;
+    for (i = 0; i < n; i++) {
+        ee[i] = fa_axf_join(h[i], lw[i], nn[i]);
+        q[i] = (double)eq[i];
+    }
+}
+
+static void fa_ax_expsum_f1(const float* x, ptrdiff_t n, double sg, double m,
+                            double* e, double* c_out, double* s_out) {
+    float h[FA_AXF_CHUNK], lw[FA_AXF_CHUNK], eq[FA_AXF_CHUNK];
+    int32_t nn[FA_AXF_CHUNK];
+    double ee[FA_AXF_CHUNK], q[FA_AXF_CHUNK];
+    double cnt[8], acc[8];
+    ptrdiff_t i0, i, l, len, len8;
+    for (l = 0; l < 8; l++) { cnt[l] = 0.0; acc[l] = 0.0; }
+    for (i0 = 0; i0 < n; i0 += FA_AXF_CHUNK) {
+        len = n - i0 < FA_AXF_CHUNK ? n - i0 : FA_AXF_CHUNK;
+        len8 = len - len % 8;
+        fa_axf_chunk(x + i0, len, (float)sg, (float)m, h, lw, nn, eq);
+        fa_axf_join_chunk(h, lw, nn, eq, len, ee, q);
+        if (e != NULL)
+            memcpy(e + i0, ee, (size_t)len * sizeof(double));
+        for (i = 0; i < len8; i += 8)
+            for (l = 0; l < 8; l++) {
+                cnt[l] += q[i + l];
+                acc[l] += ee[i + l] - q[i + l];   /* ee = 1 exactly where q = 1 */
+            }
+        for (i = len8; i < len; i++) {            /* the last chunk's tail */
+            cnt[i - len8] += q[i];
+            acc[i - len8] += ee[i] - q[i];
+        }
+    }
+    *c_out = fa_ax_sum8(cnt);
+    *s_out = fa_ax_sum8(acc);
+}
+
+/* The maximum of a float32 block and whether it holds an inf or NaN (z =
+ * NaN, then the caller takes the careful loop and ignores m), as integer
+ * reductions, which GCC vectorises (a float max is not reassociated, and the
+ * sixteen-lane form of fa_ax_max_SUF came out scalar, vmaxss, once the
+ * build's peeling parameters unrolled its lane loop). Order-preserving map
+ * of the bits: k = b ^ ((b >> 31) & 0x7fffffff) (negative floats reversed);
+ * it is its own inverse. -0 and +0 give the same m + 0.0 as before. */
+static void fa_ax_max_f32(const float* x, ptrdiff_t n, double sg, double* m_out,
+                          double* z_out) {
+    float sgt = (float)sg, m;
+    int32_t km = INT32_MIN, bad = 0, b;
+    ptrdiff_t i;
+    for (i = 0; i < n; i++) {
+        float v = sgt * x[i];
+        int32_t k;
+        memcpy(&b, &v, sizeof b);
+        k = b ^ ((b >> 31) & 0x7fffffff);
+        km = km > k ? km : k;
+        bad |= (b & 0x7f800000) == 0x7f800000;
+    }
+    b = km ^ ((km >> 31) & 0x7fffffff);
+    memcpy(&m, &b, sizeof m);
+    *m_out = n > 0 ? (double)m : -INFINITY;
+    *z_out = bad ? NAN : 0.0;
+}
+
 static void fa_ax_softmax_f(const float* x, ptrdiff_t n, double sg, double m,
                             double invT, double r, const double* e, float* o) {
     double w[FA_AX_BUF];
     ptrdiff_t i;
+    if (e == NULL && invT == 1.0) {
+        float h[FA_AXF_CHUNK], lw[FA_AXF_CHUNK], eq[FA_AXF_CHUNK];
+        int32_t nn[FA_AXF_CHUNK];
+        ptrdiff_t i0, len;
+        for (i0 = 0; i0 < n; i0 += FA_AXF_CHUNK) {
+            len = n - i0 < FA_AXF_CHUNK ? n - i0 : FA_AXF_CHUNK;
+            fa_axf_chunk(x + i0, len, (float)sg, (float)m, h, lw, nn, eq);
+            for (i = 0; i < len; i++)
+                o[i0 + i] = (float)(fa_axf_join(h[i], lw[i], nn[i]) * r);
+        }
+        return;
+    }
     if (e != NULL || n > FA_AX_BUF) {
         fa_ax_softmax_f_direct(x, n, sg, m, invT, r, e, o);
         return;
@@ -323,7 +508,65 @@ static void fa_ax_log_softmax_f(const float* x, ptrdiff_t n, double sg, double M
 }
 FA_AX_BWD_LOOPS(float, f)
 FA_AX_BWD_LOOPS(double, d)
-FA_AX_LANE_LOOPS(float, f, fa_ax_exp32)
-FA_AX_LANE_LOOPS(double, d, fa_ax_exp)
+/* float32 lanes: the double loops at T != 1 (fa_ax_exp32 directly: the
+ * dispatch of fa_ax_exp32_vm inside these loops cost 1.8x), and at T = 1
+ * the float exp of the rows, lanes vectorised as fa_ax_expsum_f1 does:
+ * one float loop across the w lanes of entry i, then the join and sums. */
+FA_AX_LANE_LOOPS(float, f_d, fa_ax_exp32_3)
+#define fa_ax_lanes_max_f fa_ax_lanes_max_f_d
+#define fa_ax_lanes_log_softmax_f fa_ax_lanes_log_softmax_f_d
+
+static inline void fa_axf_lane_parts(const float* x, ptrdiff_t w, float sg, const float* mf,
+                                     float* h, float* lw, int32_t* nn, float* eq) {
+    ptrdiff_t l;
+    for (l = 0; l < w; l++) {
+        float v = sg * x[l];
+        h[l] = fa_axf_parts(v, mf[l], &lw[l], &nn[l]);
+        eq[l] = v == mf[l] ? 1.0f : 0.0f;
+    }
+}
+
+static void fa_ax_lanes_expsum_f(const float* x, ptrdiff_t n, ptrdiff_t sn, ptrdiff_t w,
+        double sg, const double* m, double invT, double* e, double* cnt, double* acc) {
+    float mf[FA_AX_LANES], h[FA_AX_LANES], lw[FA_AX_LANES], eq[FA_AX_LANES];
+    int32_t nn[FA_AX_LANES];
+    double ee[FA_AX_LANES], q[FA_AX_LANES];
+    ptrdiff_t i, l;
+    if (invT != 1.0) {
+        fa_ax_lanes_expsum_f_d(x, n, sn, w, sg, m, invT, e, cnt, acc);
+        return;
+    }
+    for (l = 0; l < w; l++) { mf[l] = (float)m[l]; cnt[l] = 0.0; }
+    for (l = 0; l < 8 * w; l++) acc[l] = 0.0;
+    for (i = 0; i < n; i++) {
+        double* a = acc + (i & 7) * w;
+        fa_axf_lane_parts(x + i * sn, w, (float)sg, mf, h, lw, nn, eq);
+        fa_axf_join_chunk(h, lw, nn, eq, w, ee, q);
+        for (l = 0; l < w; l++) {
+            cnt[l] += q[l];
+            a[l] += ee[l] - q[l];
+        }
+        if (e != NULL)
+            memcpy(e + i * w, ee, (size_t)w * sizeof(double));
+    }
+}
+
+static void fa_ax_lanes_softmax_f(const float* x, ptrdiff_t n, ptrdiff_t sn, ptrdiff_t w,
+        double sg, const double* m, double invT, const double* r, const double* e,
+        float* o, ptrdiff_t so) {
+    float mf[FA_AX_LANES], h[FA_AX_LANES], lw[FA_AX_LANES], eq[FA_AX_LANES];
+    int32_t nn[FA_AX_LANES];
+    ptrdiff_t i, l;
+    if (invT != 1.0 || e != NULL) {
+        fa_ax_lanes_softmax_f_d(x, n, sn, w, sg, m, invT, r, e, o, so);
+        return;
+    }
+    for (l = 0; l < w; l++) mf[l] = (float)m[l];
+    for (i = 0; i < n; i++) {
+        fa_axf_lane_parts(x + i * sn, w, (float)sg, mf, h, lw, nn, eq);
+        for (l = 0; l < w; l++) o[i * so + l] = (float)(fa_axf_join(h[l], lw[l], nn[l]) * r[l]);
+    }
+}
+FA_AX_LANE_LOOPS(double, d, fa_ax_exp_vm)
 
 #endif

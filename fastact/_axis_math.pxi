@@ -81,10 +81,10 @@ cdef inline bint _selected(const unsigned char* mk, npy_intp smk, const real* w,
 
 
 cdef inline double _exp_arg(const real* tag, double v, double m, double invT) noexcept nogil:
-    # exp((v - m)/T) as the loops of _axis_loops.h compute it (in double; the
-    # shorter polynomial for float32 results)
+    # exp((v - m)/T) as the loops of _axis_loops.h compute it (float32
+    # results: in float at T = 1, else in double with the shorter polynomial)
     if real is float:
-        return fa_ax_exp32((v - m) * invT)
+        return fa_ax_exp32_vm(v, m, invT)
     else:
         return fa_ax_exp((v - m) * invT)
 
@@ -154,21 +154,24 @@ cdef void _stats(const real* x, npy_intp sx, const real* w, npy_intp sw,
 cdef void _stats_fast(const real* x, npy_intp n, double sg, double invT, double* e,
                       Blk* b) noexcept nogil:
     # contiguous, no mask, no weights: the loops of _axis_loops.h, which
-    # compute the same numbers as _stats. A float32 block (n <= AX_BLOCK) is
-    # widened to double first: GCC leaves the float-reading loops scalar
-    # (see _axis_loops.h).
+    # compute the same numbers as _stats. float32: the maximum on the float
+    # bits (exact); at T = 1 the exps in float (fa_ax_expsum_f1), else the
+    # block is widened to double first (GCC leaves the float-reading double
+    # loops scalar, see _axis_loops.h).
     cdef double m, z, c, s
     cdef double w[AX_BLOCK]
     if real is float:
-        fa_ax_widen(x, n, w)
-        fa_ax_max_d(w, n, sg, &m, &z)
+        fa_ax_max_f32(x, n, sg, &m, &z)
     else:
         fa_ax_max_d(x, n, sg, &m, &z)
     if z != z or n == 0:                       # inf or NaN: the careful pass
         _stats(x, 1, <real*>NULL, 0, NULL, 0, n, sg, invT, e, b)
         return
     m = m + 0.0
-    if real is float:
+    if real is float and invT == 1.0:
+        fa_ax_expsum_f1(x, n, sg, m, e, &c, &s)
+    elif real is float:
+        fa_ax_widen(x, n, w)
         fa_ax_expsum_d32(w, n, sg, m, invT, e, &c, &s)
     else:
         fa_ax_expsum_d(x, n, sg, m, invT, e, &c, &s)

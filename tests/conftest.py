@@ -22,7 +22,8 @@ def sample_points(dtype, n_dense=4001, seed=0):
     [-20, 20], random points on [-4, 4] (where most kinks, zeros and series
     boundaries are), log-uniform magnitudes from the smallest normal to 1e4
     of both signs, the far tails where e^x is subnormal but x e^x is not
-    (float64: -745 < x < -700; float32: -104 < x < -87), and the edge values."""
+    (float64: -745 < x < -700; float32: -104 < x < -87), the derivatives'
+    interior zeros, and the edge values."""
     rng = np.random.default_rng(seed)
     info = np.finfo(dtype)
     dense = np.linspace(-20, 20, n_dense)
@@ -34,8 +35,14 @@ def sample_points(dtype, n_dense=4001, seed=0):
     edges = np.array([0.0, -0.0, 1.0, -1.0, 88.7, -88.7, 709.8, -709.8,
                       -37.5, -37.55, -37.6, -26.5, -13.0, -6.0, 6.0,
                       -3.0, 3.0, 0.5, -0.5, 6.0, 20.0, 1e150, -1e150])
+    # the interior zeros of gelu', gelu_tanh', silu' and mish' (mpmath) and
+    # 64 neighbours of each in this dtype: where the textbook formulas cancel
+    zeros = np.array([-0.7517915246935645, -0.7524614220710163, -1.2784645427610737,
+                      -1.1924312145154952], dtype)
+    near = (zeros[:, None] + np.arange(-32, 33) * np.spacing(zeros)[:, None]).ravel()
     with np.errstate(over="ignore"):               # +-1e150 in float32
-        x = np.concatenate([dense, middle, signs * mags, tails, edges]).astype(dtype)
+        x = np.concatenate([dense, middle, signs * mags, tails, edges,
+                            near.astype(np.float64)]).astype(dtype)
     x = x[np.isfinite(x)]
     return np.unique(x)
 

@@ -120,12 +120,9 @@ def test_backward_against_mpmath(case):
     np.testing.assert_allclose(gx, want, rtol=1e-13, atol=1e-300)
 
 
-# geglu: gelu'(a) near its zero a = -0.75 (fa_gelu_d_f32acc, which the
-# GELU rewrite owns) is 2.5 ulp off at a = -0.74906 (seed 46), before and
-# after the gated fast paths; strict, so the fix shows up here.
-@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(
-    strict=True, reason="float32 gelu' near its zero: 2.5 ulp")) if c == "geglu" else c
-    for c in sorted(MP)])
+# seed 46 puts a = -0.74906 near the zero of gelu' (-0.7518): float32
+# gelu' there was 2.5 ulp off before it took the Taylor series at the zero.
+@pytest.mark.parametrize("case", sorted(MP))
 def test_backward_float32_against_mpmath(case):
     """float32 x and grad_output of the result's shape (the common call):
     within 2 ulp of the exact gradient of the float32 inputs."""

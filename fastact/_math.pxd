@@ -1314,12 +1314,14 @@ cdef inline void fa_reglu_vjp(double gy, double a, double b, double* ga,
     fa_gate_vjp(gy, b, fa_relu(a), fa_relu_vjp(1.0, a), ga, gb)
 
 
-# ---- float32 selects ---------------------------------------------------
-# The clamps and cut-offs below return x itself or a parameter, so they need
-# no arithmetic: comparing in double (exactly as the double kernels do) and
-# selecting float values avoids converting results back from double, which
-# bounded these loops on AVX-512 (vcvtpd2ps + vinsertf64x4: hard_tanh 188 us
-# vs 104 us for PyTorch at 10^6 float32; plain selects: ~copy speed).
+# ---- float32 selects and exact float products ----------------------------
+# The clamps and cut-offs below stay in float: x is compared with the double
+# parameter's float rounding (hard_tanh) or with fa_float_below(parameter)
+# (the shrinks, threshold), which gives the double kernels' decisions, and
+# the few products and sums (leaky_relu's slope, soft_shrink, hard_swish)
+# are carried as float pairs and rounded once. Converting to double and
+# back bounded these loops on AVX-512 (vcvtpd2ps + vinsertf64x4: hard_tanh
+# 188 us vs 104 us for PyTorch at 10^6 float32; float selects: ~copy speed).
 
 cdef inline float fa_two_sum_lo_f(float a, float b, float s) noexcept nogil:
     # the rounding error of s = a + b in float (Knuth's two-sum), exact

@@ -192,6 +192,17 @@ cdef void _phase_e(const Ctx* c, npy_intp r, npy_intp k, const Blk* b,
 
 # ---- drivers ------------------------------------------------------------------
 
+cdef inline double* _out_as_e(const Ctx* c, npy_intp r, npy_intp k) noexcept nogil:
+    # float64 softmax into a contiguous output: phase A keeps block k's exps
+    # in the output itself, where phase E scales them (the numbers a row's
+    # scratch buffer would hold, so the same bits; one exp per element
+    # instead of two). In place (out is x) too: each entry is read before it
+    # is written, and no other block reads it. NULL otherwise.
+    if c.op != OP_SOFTMAX or c.f32 or c.o.sn != 1 or c.x.sn != 1:
+        return NULL
+    return <double*>_at(&c.o, r, c.Q, k, 8)
+
+
 cdef void _one_row(const Ctx* c, npy_intp r, Blk* b, RowSt* rs, double* e) noexcept nogil:
     # a whole row on this thread: its blocks in order
     cdef npy_intp k
@@ -199,7 +210,7 @@ cdef void _one_row(const Ctx* c, npy_intp r, Blk* b, RowSt* rs, double* e) noexc
     rs.dot = 0.0
     if c.needs_stats:
         for k in range(c.K):
-            _phase_a(c, r, k, &b[k], NULL if e == NULL else e + k * AX_BLOCK)
+            _phase_a(c, r, k, &b[k], _out_as_e(c, r, k) if e == NULL else e + k * AX_BLOCK)
         _phase_b(c, r, b, rs)
     if c.needs_dot and rs.state == ROW_OK:
         for k in range(c.K):
@@ -207,7 +218,7 @@ cdef void _one_row(const Ctx* c, npy_intp r, Blk* b, RowSt* rs, double* e) noexc
         _phase_d(c, b, rs)
     if c.writes:
         for k in range(c.K):
-            _phase_e(c, r, k, &b[k], rs, NULL if e == NULL else e + k * AX_BLOCK)
+            _phase_e(c, r, k, &b[k], rs, _out_as_e(c, r, k) if e == NULL else e + k * AX_BLOCK)
 
 
 cdef void _split_blocks(const Ctx* c, Blk* blks, RowSt* rows, int nt) noexcept nogil:
@@ -218,7 +229,7 @@ cdef void _split_blocks(const Ctx* c, Blk* blks, RowSt* rows, int nt) noexcept n
         rows[r].dot = 0.0
     if c.needs_stats:
         for t in prange(R * K, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
-            _phase_a(c, t // K, t % K, &blks[t], NULL)
+            _phase_a(c, t // K, t % K, &blks[t], _out_as_e(c, t // K, t % K))
         for r in range(R):
             _phase_b(c, r, blks + r * K, &rows[r])
     if c.needs_dot:
@@ -230,7 +241,7 @@ cdef void _split_blocks(const Ctx* c, Blk* blks, RowSt* rows, int nt) noexcept n
                 _phase_d(c, blks + r * K, &rows[r])
     if c.writes:
         for t in prange(R * K, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
-            _phase_e(c, t // K, t % K, &blks[t], &rows[t // K], NULL)
+            _phase_e(c, t // K, t % K, &blks[t], &rows[t // K], _out_as_e(c, t // K, t % K))
 
 
 include "_axis_tiles.pxi"

@@ -14,7 +14,7 @@ from fastact._vmath cimport (fa_erfc64_dd, fa_exp, fa_exp_f32acc, fa_expm1, fa_e
                              fa_tanh as fa_vtanh)
 from fastact._vmathf cimport fa_expf, fa_expf_neg_split, fa_tanhf
 from fastact._common cimport fa_bitsf, fa_from_bitsf
-from libc.math cimport fabs, fabsf, fma, fmaf, INFINITY
+from libc.math cimport copysignf, fabs, fabsf, fma, fmaf, INFINITY
 
 # Constants as (hi, lo) pairs, hi + lo correct to ~106 bits (mpmath), as C
 # constants (an assignment in a .pxd would not run).
@@ -1327,6 +1327,21 @@ cdef inline void fa_geglu_tanh_vjp(double gy, double a, double b, double* ga,
 cdef inline double fa_reglu(double a, double b) noexcept nogil:
     return fa_relu(a) * b
 
+cdef inline float fa_softsign_f32(float x) noexcept nogil:
+    # as fa_softsign, in float: 1 + |x| = d + dl exactly (Fast2Sum), q ~ x/d
+    # from one reciprocal, the residual x - q d exact (FMA), and
+    # x / (d + dl) = q + (x - q d - q dl) / d rounded once: correctly
+    # rounded except near a tie. Past |x| = 2^25 the result rounds to +-1
+    # (also for inf; 1/d would lose bits to the subnormals far out); -0
+    # keeps its sign.
+    cdef float a = fabsf(x)
+    cdef float d = <float>1.0 + a
+    cdef float dl = (<float>1.0 - d) + a if a <= 1.0 else (a - d) + <float>1.0
+    cdef float rd = <float>1.0 / d
+    cdef float q = x * rd
+    cdef float y = copysignf(fmaf(fmaf(-q, dl, fmaf(-q, d, x)), rd, q), x)
+    return copysignf(<float>1.0, x) if a >= <float>33554432.0 else y
+
 cdef inline void fa_reglu_vjp(double gy, double a, double b, double* ga,
                               double* gb) noexcept nogil:
     fa_gate_vjp(gy, b, fa_relu(a), fa_relu_vjp(1.0, a), ga, gb)
@@ -1364,6 +1379,23 @@ cdef inline float fa_mul_pair_f32(float x, float sh, float sl) noexcept nogil:
     lo = lo if x != 0.0 else xs * sh    # x = -0, sh > 0 > sl: -0 + +0 would be +0
     return fmaf(xs, sh, lo) * down
 
+cdef inline float fa_relu_f32(float x) noexcept nogil:
+    # as fa_relu, compared in float: through double, each 16 floats took two
+    # conversions and two compares (perf: relu 105 us at 10^6 against 86
+    # for PyTorch, a plain copy 85)
+    return x if not (x <= 0.0) else <float>0.0
+
+cdef inline float fa_relu_vjp_f32(float gy, float x) noexcept nogil:
+    cdef float g = gy if x > 0.0 else <float>0.0
+    return g if x == x else x
+
+cdef inline float fa_relu_vjp_y_f32(float gy, float y) noexcept nogil:
+    return fa_relu_vjp_f32(gy, y)               # y > 0 exactly where x > 0
+
+cdef inline float fa_relu6_vjp_f32(float gy, float x) noexcept nogil:
+    cdef float g = gy if ((x > 0.0) & (x < 6.0)) else <float>0.0
+    return g if x == x else x
+
 cdef inline float fa_relu6_f32(float x) noexcept nogil:
     cdef float lo = x if not (x <= 0.0) else <float>0.0
     return <float>6.0 if x >= 6.0 else lo
@@ -1388,6 +1420,16 @@ cdef inline float fa_float_below(double v) noexcept nogil:
     cdef int b = fa_bitsf(f)
     cdef float prev = fa_from_bitsf(b - 1 if f > 0.0 else (b + 1 if f < 0.0 else -2147483647))   # -0 -> -2^-149
     return f if <double>f <= v else prev
+
+cdef inline float fa_hard_tanh_vjp_f32(float gy, float x, double min_val, double max_val) noexcept nogil:
+    # min_val < x < max_val in float: x > v iff x > fa_float_below(v), and
+    # x < v iff -x > fa_float_below(-v)
+    cdef bint inside = (x > fa_float_below(min_val)) & (-x > fa_float_below(-max_val))
+    cdef float g = gy if inside else <float>0.0
+    return g if x == x else x
+
+cdef inline float fa_hard_tanh_vjp_y_f32(float gy, float y, double min_val, double max_val) noexcept nogil:
+    return fa_hard_tanh_vjp_f32(gy, y, min_val, max_val)   # min < y < max iff min < x < max
 
 cdef inline float fa_hard_shrink_f32(float x, double lambd) noexcept nogil:
     # -lambd <= x <= lambd, compared in float (fa_float_below)
@@ -1429,17 +1471,8 @@ cdef inline float fa_threshold_vjp_f32(float gy, float x, double threshold, doub
     cdef float g = <float>0.0 if x <= fa_float_below(threshold) else gy
     return g if x == x else x
 
-# hard_sigmoid and hard_swish in float32: x + 3 is exact in double, and the
-# double product with 1/6 (error < 2^-52 relative) rounds to the float
-# nearest (x + 3)/6 up to 2^-29 ULP: the double kernels' exact division
-# (fa_sum_div6) is not needed, and selects instead of branches vectorise.
-cdef inline double fa_hard_sigmoid_f32acc(double x) noexcept nogil:
-    cdef double q = (x + 3.0) * (1.0 / 6.0)
-    q = 0.0 if x <= -3.0 else q
-    return 1.0 if x >= 3.0 else q                      # NaN passes through
-
-cdef inline float fa_hard_sigmoid_f32(float x) noexcept nogil:
-    return <float>fa_hard_sigmoid_f32acc(x)
+# hard_sigmoid and hard_swish in float32: sums carried exactly as float
+# pairs and divided by 6 through 1/6 in two floats (fa_div6_f32).
 
 cdef extern from *:
     """
@@ -1454,6 +1487,21 @@ cdef inline float fa_div6_f32(float ph, float pl) noexcept nogil:
     # ~2^-47 relative of the quotient: the correctly rounded result except
     # within 2^-23 ULP of a tie. No division: 1/6 in two floats.
     return fmaf(ph, FA_SIXTH_F, fmaf(ph, FA_SIXTH_LO_F, pl * FA_SIXTH_F))
+
+cdef inline float fa_hard_sigmoid_f32(float x) noexcept nogil:
+    # (x + 3) / 6 in float: s + sl = x + 3 exactly (Fast2Sum: |x| < 3 where
+    # it is used), divided by fa_div6_f32: correctly rounded except within
+    # 2^-23 ULP of a tie (the double version rounded twice: 2^-29 ULP).
+    cdef float s = x + <float>3.0
+    cdef float sl = x - (s - <float>3.0)
+    cdef float y = fa_div6_f32(s, sl)
+    y = <float>0.0 if x <= -3.0 else y
+    return <float>1.0 if x >= 3.0 else y                # NaN passes through
+
+cdef inline float fa_hard_sigmoid_vjp_f32(float gy, float x) noexcept nogil:
+    # gy / 6 rounded once (a float division); 0 at the kinks, as PyTorch
+    cdef float g = gy / <float>6.0 if ((x > -3.0) & (x < 3.0)) else <float>0.0
+    return g if x == x else x
 
 cdef inline float fa_hard_swish_f32(float x) noexcept nogil:
     # x (x + 3) / 6 in float, carried exactly until the division: s + sl =

@@ -90,7 +90,8 @@ class Elementwise(NamedTuple):
 # beat 1 by 5%, rounded to a power of two or so; rows without a measurement
 # keep an estimate. Float64 differs where the float32 kernel is native.
 ELEMENTWISE = (
-    Elementwise("relu", "max(x, 0)", cost=1, cost64=2, grad_from_y=True),
+    Elementwise("relu", "max(x, 0)", cost=1, cost64=2, grad_from_y=True,
+                f32=("relu", "relu_vjp", "relu_vjp_y")),
     Elementwise("sigmoid", "1 / (1 + exp(-x))", cost=6, cost64=16, grad_from_y=True,
                 aliases=("expit",), f32=("sigmoid", "sigmoid_vjp", "sigmoid_vjp_y")),
     Elementwise("tanh", "tanh(x)", cost=8, cost64=64, grad_from_y=True,
@@ -103,7 +104,7 @@ ELEMENTWISE = (
 
 # ---- issue 3: the rest of the element-wise catalog (API.md section 1) ----
 ELEMENTWISE += (
-    Elementwise("relu6", "min(max(x, 0), 6)", f32=("relu6",)),
+    Elementwise("relu6", "min(max(x, 0), 6)", f32=("relu6", "relu6_vjp")),
     Elementwise("leaky_relu", "x if x > 0 else negative_slope * x",
                 params=(("negative_slope", 0.01),),
                 grad_from_y="negative_slope >= 0", param_vjp=True,
@@ -125,10 +126,11 @@ ELEMENTWISE += (
     Elementwise("log_sigmoid", "-softplus(-x) = min(x, 0) - log1p(exp(-|x|))",
                 cost=16, cost64=32,
                 f32=("log_sigmoid", "log_sigmoid_vjp")),
-    Elementwise("hard_sigmoid", "relu6(x + 3) / 6", f32=("hard_sigmoid",)),
+    Elementwise("hard_sigmoid", "relu6(x + 3) / 6", f32=("hard_sigmoid", "hard_sigmoid_vjp")),
     Elementwise("hard_tanh", "clip(x, min_val, max_val)",
                 params=(("min_val", -1.0), ("max_val", 1.0)), grad_from_y=True,
-                checks=("min_val <= max_val",), f32=("hard_tanh",)),
+                checks=("min_val <= max_val",),
+                f32=("hard_tanh", "hard_tanh_vjp", "hard_tanh_vjp_y")),
     Elementwise("hard_swish", "x * relu6(x + 3) / 6", cost=1, cost64=8,
                 f32=("hard_swish", "hard_swish_vjp")),
     Elementwise("silu", "x * sigmoid(x)", cost=6, cost64=16, f32=("silu", "silu_vjp")),
@@ -140,7 +142,7 @@ ELEMENTWISE += (
                 params=(("beta", 1.0), ("threshold", None)), cost=8, cost64=32,
                 checks=("beta != 0",), none_means=(("threshold", "float('inf')"),),
                 f32=("softplus", "softplus_vjp")),
-    Elementwise("softsign", "x / (1 + |x|)", cost=4, cost64=2),
+    Elementwise("softsign", "x / (1 + |x|)", cost=4, cost64=2, f32=("softsign",)),
     Elementwise("hard_shrink", "x if |x| > lambd else 0", params=(("lambd", 0.5),),
                 f32=("hard_shrink", "hard_shrink_vjp")),
     Elementwise("soft_shrink", "x - lambd * sign(x) if |x| > lambd else 0",

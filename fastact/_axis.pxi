@@ -221,7 +221,17 @@ cdef void _one_row(const Ctx* c, npy_intp r, Blk* b, RowSt* rs, double* e) noexc
             _phase_e(c, r, k, &b[k], rs, _out_as_e(c, r, k) if e == NULL else e + k * AX_BLOCK)
 
 
-cdef void _split_blocks(const Ctx* c, Blk* blks, RowSt* rows, int nt) noexcept nogil:
+cdef inline double* _split_e(const Ctx* c, double* ebuf, npy_intp t) noexcept nogil:
+    # where block t (of all rows' blocks) keeps its exps in the split mode:
+    # the float32 softmax's buffer (one block per block), the float64
+    # softmax's output, or nowhere (NULL: recomputed)
+    if ebuf != NULL:
+        return ebuf + t * AX_BLOCK
+    return _out_as_e(c, t // c.K, t % c.K)
+
+
+cdef void _split_blocks(const Ctx* c, Blk* blks, RowSt* rows, int nt,
+                        double* ebuf) noexcept nogil:
     # a few long rows: each phase's blocks in parallel, the rows in between
     cdef npy_intp R = c.P * c.Q, K = c.K, t, r
     for r in range(R):
@@ -229,7 +239,7 @@ cdef void _split_blocks(const Ctx* c, Blk* blks, RowSt* rows, int nt) noexcept n
         rows[r].dot = 0.0
     if c.needs_stats:
         for t in prange(R * K, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
-            _phase_a(c, t // K, t % K, &blks[t], _out_as_e(c, t // K, t % K))
+            _phase_a(c, t // K, t % K, &blks[t], _split_e(c, ebuf, t))
         for r in range(R):
             _phase_b(c, r, blks + r * K, &rows[r])
     if c.needs_dot:
@@ -241,7 +251,7 @@ cdef void _split_blocks(const Ctx* c, Blk* blks, RowSt* rows, int nt) noexcept n
                 _phase_d(c, blks + r * K, &rows[r])
     if c.writes:
         for t in prange(R * K, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
-            _phase_e(c, t // K, t % K, &blks[t], &rows[t // K], _out_as_e(c, t // K, t % K))
+            _phase_e(c, t // K, t % K, &blks[t], &rows[t // K], _split_e(c, ebuf, t))
 
 
 include "_axis_tiles.pxi"
@@ -273,6 +283,14 @@ cdef int _run(Ctx* c) except -1:
     cdef Blk* blks = <Blk*>mem
     cdef RowSt* rows = <RowSt*>(mem + nb * sizeof(Blk))
     cdef double* scratch = <double*>(mem + nb * sizeof(Blk) + R * sizeof(RowSt))
+    # float32 softmax split between threads: the exps of phase A kept for
+    # phase E (as a row's scratch buffer keeps them: the same bits) instead
+    # of computed twice, up to AX_SPLIT_E of them; no buffer, no harm: the
+    # exps are recomputed
+    cdef double* ebuf = NULL
+    if (not (tiles or by_rows) and c.op == OP_SOFTMAX and c.f32
+            and R * K * AX_BLOCK <= AX_SPLIT_E):
+        ebuf = <double*>malloc(R * K * AX_BLOCK * sizeof(double))
     cdef Tile tb
     cdef Lanes lb
     with nogil:
@@ -296,8 +314,9 @@ cdef int _run(Ctx* c) except -1:
                 _one_row(c, r, blks + threadid() * K, rows + r,
                          NULL if ne == 0 else scratch + threadid() * ne)
         else:
-            _split_blocks(c, blks, rows, nt)
+            _split_blocks(c, blks, rows, nt, ebuf)
         fesetexceptflag(&flags, FE_ALL_EXCEPT)
+    free(ebuf)
     free(mem)
     return 0
 

@@ -10,6 +10,7 @@ ctypedef fused real:
 cdef enum:
     AX_BLOCK = 2048        # elements per block: fixes the summation order
     AX_SCRATCH = 32768     # rows up to this length keep their exps in a buffer
+    AX_SPLIT_E = 1 << 22   # float32 softmax split between threads: exps kept up to this many
     AX_LANES = 16          # rows per gathered tile along a non-last axis (at most)
     AX_LANES_E = 65536     # lane tiles keep their exps up to this many
     AX_LANE_STRIDE = 2048 + 24   # a lane's buffer: a block, padded so the

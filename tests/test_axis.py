@@ -405,15 +405,17 @@ def test_non_last_axis_with_special_values_bit_for_bit():
             np.testing.assert_array_equal(got if fn is fa.logsumexp else got.T, want)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("shape", [(1, 100_001), (3, 40_000)], ids=str)
-def test_float64_softmax_keeping_exps_in_out_gives_the_same_bits(shape, threads):
-    """float64 softmax of rows too long for the scratch buffer keeps the
-    block's exps in a contiguous output (one exp per element instead of
-    two). A strided output takes the other path (the exps recomputed): the
-    bits must agree, also in place, with -inf blocks, NaN rows and where=."""
+def test_softmax_keeping_exps_gives_the_same_bits(shape, threads, dtype):
+    """Softmax of rows too long for a row's scratch buffer keeps the block's
+    exps (float64: in a contiguous output; float32 split between threads: in
+    a buffer for the call) instead of computing them twice. A strided output
+    takes the other path (the exps recomputed): the bits must agree, also in
+    place, with -inf blocks, NaN rows and where=."""
     rng = np.random.default_rng(24)
-    x = rng.standard_normal(shape) * 6
+    x = (rng.standard_normal(shape) * 6).astype(dtype)
     x[0, 2048:4096] = -inf                        # a whole block of -inf
     x[0, 5000] = 700.0                            # a maximum far from the rest
     if shape[0] > 1:
@@ -422,14 +424,16 @@ def test_float64_softmax_keeping_exps_in_out_gives_the_same_bits(shape, threads)
     with fa.num_threads(threads):
         for fn, kw in ((fa.softmax, {}), (fa.softmin, {}), (fa.softmax, {"where": mask}),
                        (fa.softmax, {"temperature": 3.0})):
-            wide = np.zeros((shape[0], 2 * shape[1]))
+            wide = np.zeros((shape[0], 2 * shape[1]), dtype)
             want = fn(x, -1, out=wide[:, ::2], **kw)         # exps recomputed
             np.testing.assert_array_equal(fn(x, -1, **kw), want)
             inplace = x.copy()
             assert fn(inplace, -1, out=inplace, **kw) is inplace
             np.testing.assert_array_equal(inplace, want)
     ok = ~np.isnan(x).any(axis=-1)
-    np.testing.assert_allclose(want[ok], sp.softmax(x[ok] / 3.0, axis=-1), rtol=1e-13, atol=0)
+    np.testing.assert_allclose(want[ok], sp.softmax(x[ok].astype(np.float64) / 3.0, axis=-1),
+                               rtol=1e-13 if dtype == np.float64 else 8 * EPS32,
+                               atol=np.finfo(dtype).tiny)
 
 
 @pytest.mark.parametrize("fn", REDUCERS, ids=lambda f: f.__name__)

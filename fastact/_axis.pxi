@@ -223,8 +223,8 @@ cdef void _one_row(const Ctx* c, npy_intp r, Blk* b, RowSt* rs, double* e) noexc
 
 cdef inline double* _split_e(const Ctx* c, double* ebuf, npy_intp t) noexcept nogil:
     # where block t (of all rows' blocks) keeps its exps in the split mode:
-    # the float32 softmax's buffer (one block per block), the float64
-    # softmax's output, or nowhere (NULL: recomputed)
+    # the call's buffer (AX_BLOCK per block), the float64 softmax's output,
+    # or nowhere (NULL: recomputed)
     if ebuf != NULL:
         return ebuf + t * AX_BLOCK
     return _out_as_e(c, t // c.K, t % c.K)
@@ -245,7 +245,7 @@ cdef void _split_blocks(const Ctx* c, Blk* blks, RowSt* rows, int nt,
     if c.needs_dot:
         for t in prange(R * K, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
             if rows[t // K].state == ROW_OK:
-                _phase_c(c, t // K, t % K, &blks[t], NULL)
+                _phase_c(c, t // K, t % K, &blks[t], _split_e(c, ebuf, t))
         for r in range(R):
             if rows[r].state == ROW_OK:
                 _phase_d(c, blks + r * K, &rows[r])
@@ -264,7 +264,11 @@ cdef int _run(Ctx* c) except -1:
     # their own elements: tiles
     cdef bint tiles = c.Q > 1 and c.x.sq != 0 and abs(c.x.sq) < abs(c.x.sn)
     cdef bint by_rows = not tiles and (nt == 1 or K == 1 or R >= 4 * nt)
-    cdef npy_intp ne = c.N if (c.keep_e and by_rows and c.N <= AX_SCRATCH) else 0
+    # a row's exps kept for its later phases: rows in cache, and longer rows
+    # while the team's buffers hold at most AX_SPLIT_E (recomputing them was
+    # 10x slower for the backward of a 10^6 row: the general loops)
+    cdef npy_intp ne = c.N if (c.keep_e and by_rows and (
+        c.N <= AX_SCRATCH or nt * c.N <= AX_SPLIT_E)) else 0
     cdef npy_intp nb = R * K if not (tiles or by_rows) else nt * K
     cdef char* mem
     cdef fexcept_t flags
@@ -283,12 +287,14 @@ cdef int _run(Ctx* c) except -1:
     cdef Blk* blks = <Blk*>mem
     cdef RowSt* rows = <RowSt*>(mem + nb * sizeof(Blk))
     cdef double* scratch = <double*>(mem + nb * sizeof(Blk) + R * sizeof(RowSt))
-    # float32 softmax split between threads: the exps of phase A kept for
-    # phase E (as a row's scratch buffer keeps them: the same bits) instead
-    # of computed twice, up to AX_SPLIT_E of them; no buffer, no harm: the
-    # exps are recomputed
+    # rows split between threads: the exps of phase A kept for the later
+    # phases (as a row's scratch buffer keeps them: the same bits) instead
+    # of computed again, up to AX_SPLIT_E of them, unless the float64
+    # softmax keeps them in its output; no buffer, no harm: the exps are
+    # recomputed
+    cdef bint out_keeps_e = c.op == OP_SOFTMAX and not c.f32 and c.o.sn == 1 and c.x.sn == 1
     cdef double* ebuf = NULL
-    if (not (tiles or by_rows) and c.op == OP_SOFTMAX and c.f32
+    if (not (tiles or by_rows) and c.keep_e and not out_keeps_e
             and R * K * AX_BLOCK <= AX_SPLIT_E):
         ebuf = <double*>malloc(R * K * AX_BLOCK * sizeof(double))
     cdef Tile tb

@@ -10,7 +10,7 @@ ctypedef fused real:
 cdef enum:
     AX_BLOCK = 2048        # elements per block: fixes the summation order
     AX_SCRATCH = 32768     # rows up to this length keep their exps in a buffer
-    AX_SPLIT_E = 1 << 22   # float32 softmax split between threads: exps kept up to this many
+    AX_SPLIT_E = 1 << 22   # longer rows (or split between threads) keep their exps up to this many
     AX_LANES = 16          # rows per gathered tile along a non-last axis (at most)
     AX_LANES_E = 65536     # lane tiles keep their exps up to this many
     AX_LANE_STRIDE = 2048 + 24   # a lane's buffer: a block, padded so the
@@ -306,6 +306,43 @@ cdef double _dot(const Ctx* c, const real* g, npy_intp sg_, const real* xy,
     return _sum8(acc)
 
 
+cdef inline double _exp_of_y(const real* tag, double y) noexcept nogil:
+    # log_softmax's backward from y: p = exp(y) to the accuracy of the
+    # result's type (float32: the degree-7 polynomial, relative error < 6e-9)
+    if real is float:
+        return _vmath.fa_exp_f32acc(y)
+    else:
+        return _vmath.fa_exp(y)
+
+
+cdef void _log_softmax_bwd_y_f(const float* g, npy_intp sg_, const float* y, npy_intp n,
+                               double dot, double sg, double invT, float* o) noexcept nogil:
+    # float32 log_softmax backward from y: the numbers of _write's general
+    # loop (_exp_of_y in double), by chunks of plain loops (widen, exp,
+    # write) that GCC vectorises; one loop reading floats and computing in
+    # double took as long as the float64 one. Chunks of 512: at 256 the
+    # build's peeling parameters unrolled each loop completely.
+    cdef double w[512]
+    cdef double gw[512]
+    cdef npy_intp i0 = 0, i, m
+    cdef double gy = g[0] if n > 0 else 0.0
+    while i0 < n:
+        m = min(<npy_intp>512, n - i0)
+        for i in range(m):
+            w[i] = y[i0 + i]
+        for i in range(m):
+            w[i] = _vmath.fa_exp_f32acc(w[i]) * dot
+        if sg_ == 1:
+            for i in range(m):
+                gw[i] = g[i0 + i]
+        else:
+            for i in range(m):
+                gw[i] = gy
+        for i in range(m):
+            o[i0 + i] = <float>(sg * (gw[i] - w[i]) * invT)
+        i0 += m
+
+
 # ---- phase E: write one block of the output ---------------------------------
 
 cdef void _write(const Ctx* c, const RowSt* rs, const Blk* b, const real* x,
@@ -347,10 +384,12 @@ cdef void _write(const Ctx* c, const RowSt* rs, const Blk* b, const real* x,
         return
     if op == OP_LOG_SOFTMAX_BWD and c.from_y and mk == NULL and sx == 1 and so == 1:
         # log_softmax's backward from y, contiguous: p = exp(y) by the
-        # vectorisable _vmath.fa_exp (the general loop below uses the same,
+        # vectorisable _exp_of_y (the general loop below uses the same,
         # so every layout gets the same bits); was libm's exp, scalar, 10x
         # slower than PyTorch
-        if sg_ == 1:
+        if real is float:
+            _log_softmax_bwd_y_f(g, sg_, x, n, rs.dot, sg, invT, o)
+        elif sg_ == 1:
             for i in range(n):
                 o[i] = <real>(sg * (g[i] - _vmath.fa_exp(x[i]) * rs.dot) * invT)
         else:
@@ -399,7 +438,7 @@ cdef void _write(const Ctx* c, const RowSt* rs, const Blk* b, const real* x,
         if op != OP_LSE_BWD and c.from_y:
             p = x[i * sx]
             if op == OP_LOG_SOFTMAX_BWD:
-                p = _vmath.fa_exp(p)
+                p = _exp_of_y(x, p)
         elif e != NULL:
             p = e[i] * r
         else:

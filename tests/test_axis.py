@@ -409,11 +409,11 @@ def test_non_last_axis_with_special_values_bit_for_bit():
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("shape", [(1, 100_001), (3, 40_000)], ids=str)
 def test_softmax_keeping_exps_gives_the_same_bits(shape, threads, dtype):
-    """Softmax of rows too long for a row's scratch buffer keeps the block's
-    exps (float64: in a contiguous output; float32 split between threads: in
-    a buffer for the call) instead of computing them twice. A strided output
-    takes the other path (the exps recomputed): the bits must agree, also in
-    place, with -inf blocks, NaN rows and where=."""
+    """Long rows keep their blocks' exps for the output pass (float64
+    softmax: in a contiguous output; otherwise in a buffer of the call)
+    instead of computing them twice. The bits must agree with a strided
+    output (no output to keep them in), with the rows along axis 0 (tiles,
+    their own exps), and in place, with -inf blocks, NaN rows and where=."""
     rng = np.random.default_rng(24)
     x = (rng.standard_normal(shape) * 6).astype(dtype)
     x[0, 2048:4096] = -inf                        # a whole block of -inf
@@ -430,6 +430,8 @@ def test_softmax_keeping_exps_gives_the_same_bits(shape, threads, dtype):
             inplace = x.copy()
             assert fn(inplace, -1, out=inplace, **kw) is inplace
             np.testing.assert_array_equal(inplace, want)
+            kw_t = {k: (v.T.copy() if k == "where" else v) for k, v in kw.items()}
+            np.testing.assert_array_equal(fn(x.T.copy(), 0, **kw_t).T, want)
     ok = ~np.isnan(x).any(axis=-1)
     np.testing.assert_allclose(want[ok], sp.softmax(x[ok].astype(np.float64) / 3.0, axis=-1),
                                rtol=1e-13 if dtype == np.float64 else 8 * EPS32,

@@ -1,7 +1,8 @@
 """``fastact bench``: time fastact against NumPy/SciPy/PyTorch in one run.
 
-Timings are medians of several repeats of calls long enough for the clock;
-speed-ups are ratios within the same run, since shared machines are noisy.
+Timings are medians of several repeats of calls long enough for the clock,
+the repeats of fastact and its baselines interleaved; speed-ups are ratios
+within the same run, since shared machines are noisy.
 """
 
 import json
@@ -33,25 +34,36 @@ def _factories(name):
     return fastact_case(name), BASELINES[name]
 
 
-def _median_time(fn, min_time, repeats):
-    """Median seconds per call of ``fn``."""
+def _calls_per_repeat(fn, min_time):
+    """Calls of ``fn`` that take at least ``min_time`` seconds together."""
     fn()                                  # warm up (imports, page faults)
     number = 1
-    while True:                           # calls per repeat: enough to time
+    while True:
         start = time.perf_counter()
         for _ in range(number):
             fn()
         elapsed = time.perf_counter() - start
         if elapsed >= min_time or number >= 1 << 20:
-            break
+            return number
         number *= 2 if elapsed <= 0 else max(2, int(min_time / elapsed * 1.2))
-    samples = [elapsed / number]
-    for _ in range(repeats - 1):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - start) / number)
-    return float(np.median(samples))
+
+
+def _median_times(fns, min_time, repeats):
+    """{key: median seconds per call} of the callables in ``fns``, their
+    repeats interleaved (one repeat of each in turn), so that a burst of
+    load on a shared machine slows every contestant of a case alike
+    instead of one of them (the ratios moved by 2x between runs when each
+    was timed in one go)."""
+    numbers = {key: _calls_per_repeat(fn, min_time) for key, fn in fns.items()}
+    samples = {key: [] for key in fns}
+    for _ in range(repeats):
+        for key, fn in fns.items():
+            number = numbers[key]
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            samples[key].append((time.perf_counter() - start) / number)
+    return {key: float(np.median(times)) for key, times in samples.items()}
 
 
 def _available(lib):
@@ -79,7 +91,7 @@ def run(names, sizes, dtypes, threads, against, min_time, repeats, progress=True
         row = {"name": name, "size": size, "dtype": dtype, "threads": nthreads}
         own, baselines = _factories(name)
         with fa.num_threads(nthreads):
-            row["fastact"] = _median_time(own(x), min_time, repeats)
+            fns = {"fastact": own(x)}
             for lib in libs:
                 factory = baselines.get(lib)
                 if factory is None:
@@ -87,7 +99,8 @@ def run(names, sizes, dtypes, threads, against, min_time, repeats, progress=True
                 if lib == "torch":
                     import torch
                     torch.set_num_threads(nthreads)
-                row[lib] = _median_time(factory(x), min_time, repeats)
+                fns[lib] = factory(x)
+            row.update(_median_times(fns, min_time, repeats))
         results.append(row)
     if progress:
         print(file=sys.stderr)

@@ -20,16 +20,10 @@ PIECEWISE_LINEAR = {"relu", "relu6", "leaky_relu", "leaky_relu_neg", "prelu", "r
                     "hard_sigmoid", "hard_tanh", "hard_tanh_wide", "hard_shrink",
                     "hard_shrink_wide", "soft_shrink", "soft_shrink_wide", "threshold"}
 EXACT_BOUND = 0.5 + 2.0 ** -28
-# float32 leaky_relu and its backward compute x * slope in float with a
-# two-float slope (fa_mul_double_f32), hard_sigmoid = (x + 3)/6 and
-# hard_swish' = gy (2x + 3)/6 with 1/6 in two floats (fa_div6_f32,
-# fa_hard_swish_vjp_f32): correctly rounded except within 2^-23 (2^-22) ULP
-# of a tie.
-EXACT_BOUND_F32 = {("leaky_relu", "forward"): 0.5 + 2.0 ** -23,
-                   ("hard_sigmoid", "forward"): 0.5 + 2.0 ** -23,
-                   ("leaky_relu", "backward"): 0.5 + 2.0 ** -23,
-                   ("leaky_relu_neg", "forward"): 0.5 + 2.0 ** -23,
-                   ("leaky_relu_neg", "backward"): 0.5 + 2.0 ** -23,
+# float32 hard_sigmoid = (x + 3)/6 and hard_swish' = gy (2x + 3)/6 with
+# 1/6 in two floats (fa_div6_f32, fa_hard_swish_vjp_f32): correctly rounded
+# except within 2^-23 (2^-22) ULP of a tie.
+EXACT_BOUND_F32 = {("hard_sigmoid", "forward"): 0.5 + 2.0 ** -23,
                    ("hard_swish", "backward"): 0.5 + 2.0 ** -22}
 # points where the function or its derivative jumps, kept away from by the
 # finite-difference check

@@ -6,6 +6,11 @@ The kernels are built once per x86-64 instruction-set level (see setup.py):
 CPU supports is chosen; ``FASTACT_CPU=baseline|v3|v4`` asks for another (a
 level the CPU lacks is refused with a warning, never run). Every Python
 module takes the kernels from here: ``from ._dispatch import kernels``.
+
+The element-wise kernels compute the same bits on every level
+(tests/test_dispatch.py); the axis-wise ones (softmax, log_softmax,
+logsumexp and their backward) fuse their exp's Horner steps with FMA on v3
+and v4, so the baseline level may differ from those in the last bit.
 """
 
 import importlib

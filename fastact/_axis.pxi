@@ -292,7 +292,7 @@ cdef int _run(Ctx* c) except -1:
     # of computed again, up to AX_SPLIT_E of them, unless the float64
     # softmax keeps them in its output; no buffer, no harm: the exps are
     # recomputed
-    cdef bint out_keeps_e = c.op == OP_SOFTMAX and not c.f32 and c.o.sn == 1 and c.x.sn == 1
+    cdef bint out_keeps_e = _out_as_e(c, 0, 0) != NULL
     cdef double* ebuf = NULL
     if (not (tiles or by_rows) and c.keep_e and not out_keeps_e
             and R * K * AX_BLOCK <= AX_SPLIT_E):

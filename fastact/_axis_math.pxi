@@ -331,7 +331,7 @@ cdef void _log_softmax_bwd_y_f(const float* g, npy_intp sg_, const float* y, npy
         for i in range(m):
             w[i] = y[i0 + i]
         for i in range(m):
-            w[i] = _vmath.fa_exp_f32acc(w[i]) * dot
+            w[i] = _exp_of_y(y, w[i]) * dot
         if sg_ == 1:
             for i in range(m):
                 gw[i] = g[i0 + i]
@@ -391,11 +391,11 @@ cdef void _write(const Ctx* c, const RowSt* rs, const Blk* b, const real* x,
             _log_softmax_bwd_y_f(g, sg_, x, n, rs.dot, sg, invT, o)
         elif sg_ == 1:
             for i in range(n):
-                o[i] = <real>(sg * (g[i] - _vmath.fa_exp(x[i]) * rs.dot) * invT)
+                o[i] = <real>(sg * (g[i] - _exp_of_y(x, x[i]) * rs.dot) * invT)
         else:
             gy = g[0]
             for i in range(n):
-                o[i] = <real>(sg * (gy - _vmath.fa_exp(x[i]) * rs.dot) * invT)
+                o[i] = <real>(sg * (gy - _exp_of_y(x, x[i]) * rs.dot) * invT)
         return
     if op == OP_LSE_BWD and mk == NULL and w == NULL and sx == 1 and so == 1 \
             and (c.ret_sign or not rs.tot < 0):

@@ -612,16 +612,25 @@ cdef inline double fa_exp_lo(double th, double tl) noexcept nogil:
     cdef double e = fa_exp(th)
     return fma(e, tl, e)
 
+cdef inline double fa_div6_dd(double s, double sl) noexcept nogil:
+    # (s + sl) / 6 for |sl| <= ulp(s)/2, rounded once. No division (vdivpd
+    # held hard_sigmoid's loop at twice relu6's time): q = s * RN(1/6) is
+    # within 2 ULP of s/6, so the remainder s - 6q is a small multiple of
+    # ulp(q) and the FMA gives it exactly; q + (s - 6q + sl) / 6 is then the
+    # quotient to ~2^-100, rounded once by the last FMA.
+    cdef double q = s * (1.0 / 6.0)
+    return fma(fma(-q, 6.0, s) + sl, 1.0 / 6.0, q)
+
 cdef inline double fa_sum_div6(double a, double b) noexcept nogil:
-    # (a + b) / 6 rounded once (hard_sigmoid, hard_swish'): s + sl = a + b
-    # exactly (two-sum) and q = s / 6; the remainder r = s - 6q is exact as
-    # (s - 4q) - 2q (4q ~ 2s/3 and 2q ~ s - 4q: both subtractions are exact
-    # by Sterbenz's lemma, no FMA needed), and q + (r + sl) / 6 is the
-    # quotient to ~2^-100, rounded once.
+    # (a + b) / 6 rounded once (hard_swish'): s + sl = a + b exactly (two-sum)
     cdef double s = a + b
-    cdef double sl = fa_two_sum_lo(a, b, s)
-    cdef double q = s / 6.0
-    return q + (((s - 4.0 * q) - 2.0 * q) + sl) * (1.0 / 6.0)
+    return fa_div6_dd(s, fa_two_sum_lo(a, b, s))
+
+cdef inline double fa_x_plus_3_div6(double x) noexcept nogil:
+    # (x + 3) / 6 rounded once, for |x| <= 3 (hard_sigmoid, hard_swish):
+    # the error of s = x + 3 is (3 - s) + x exactly (Fast2Sum: |3| >= |x|).
+    cdef double s = x + 3.0
+    return fa_div6_dd(s, (3.0 - s) + x)
 
 
 # ---- relu6 --------------------------------------------------------------
@@ -768,7 +777,7 @@ cdef inline double fa_hard_sigmoid(double x) noexcept nogil:
         return 0.0
     if x >= 3.0:
         return 1.0
-    return fa_sum_div6(x, 3.0)              # NaN passes through
+    return fa_x_plus_3_div6(x)              # NaN passes through
 
 cdef inline double fa_hard_sigmoid_vjp(double gy, double x) noexcept nogil:
     # PyTorch: 0 at the kinks x = -3 and x = 3. gy / 6, not gy * (1/6):
@@ -796,7 +805,7 @@ cdef inline double fa_hard_swish(double x) noexcept nogil:
         return 0.0
     if x >= 3.0:
         return x
-    return x * fa_sum_div6(x, 3.0)
+    return x * fa_x_plus_3_div6(x)
 
 cdef inline double fa_hard_swish_vjp(double gy, double x) noexcept nogil:
     # (2x + 3) / 6 between the kinks, rounded once; PyTorch's choice at the

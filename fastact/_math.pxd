@@ -9,7 +9,7 @@
 # math raises (exp overflow and the like) are discarded by the loops, so
 # the formulas may overflow where the limit is right (1/(1+inf) = 0).
 
-from fastact._vmath cimport (fa_erfc64_dd, fa_exp, fa_exp_f32acc, fa_expm1, fa_expm1_neg_f32acc, fa_log1p_unit,
+from fastact._vmath cimport (fa_erfc64_dd, fa_exp, fa_exp_f32acc, fa_exp_normal_f32acc, fa_expm1, fa_expm1_neg_f32acc, fa_log1p_unit,
                              fa_log1p_unit_f32acc,
                              fa_tanh as fa_vtanh)
 from fastact._vmathf cimport fa_expf, fa_expf_neg_split, fa_tanhf
@@ -111,24 +111,24 @@ cdef extern from *:
         -4.0424099628443715e-15,
         1.3689635953428314e-14,
     };
-    /* erfc(z) = t exp(-z^2 + h(t)), t = 1/(1 + z/2), h a polynomial in
-       2t - 1 (tools/fit_erfc.py; degree 14: max |h error| = relative erfc error 3.06e-10 on z in [0, 10.5]) */
-    static const double ERFC_H_POLY[15] = {   /* s^0 .. s^14 */
-        -0.6717940841603571,
-        0.6726432205460073,
-        0.04734332036737236,
-        -0.0468954821609285,
-        -0.00987298045924086,
-        0.008823558177066135,
-        0.0017613393646508098,
-        -0.0023392777220363034,
-        -0.00015613427392115021,
-        0.0006579538444396284,
-        -7.119731089540059e-05,
-        -0.00015463378821918756,
-        4.17958946790926e-05,
-        2.0723070176328786e-05,
-        -8.121254504357658e-06,
+    /* Phi(-u) = e^(-u^2/2) P(u)/Q(u) for u >= 0 (float32 exact GELU):
+       R(u) = P(u)/Q(u) on [0, 14.5] (tools/fit_gelu_f32.py): max relative error 8.53e-11 */
+    static const double GELU_F32_P[6] = {   /* u^0 .. u^5 */
+        0.49999999995959626,
+        0.5072619841028715,
+        0.2503270797651966,
+        0.07120475635883704,
+        0.011619785509493054,
+        0.0008870732633244263,
+    };
+    static const double GELU_F32_Q[7] = {   /* u^0 .. u^6 */
+        1.0,
+        1.812408521267778,
+        1.4467470569603258,
+        0.656503183841315,
+        0.1807130614472477,
+        0.02912629392416904,
+        0.002223565742834565,
     };
     #define GELU_D_N (sizeof(GELU_D_C) / sizeof(double))
     #define GELU_TANH_D_N (sizeof(GELU_TANH_D_C) / sizeof(double))
@@ -140,7 +140,8 @@ cdef extern from *:
     const double GELU_D_C[]
     const double GELU_TANH_D_C[]
     const int GELU_D_N, GELU_TANH_D_N
-    const double ERFC_H_POLY[15]
+    const double GELU_F32_P[6]
+    const double GELU_F32_Q[7]
     const double ZERO_SERIES_RADIUS "0.75"
 
 
@@ -341,36 +342,26 @@ cdef inline double fa_gelu_vjp(double gy, double x) noexcept nogil:
     return gy * fa_gelu_d(x)
 
 
-cdef inline double fa_erfc_f32acc(double z) noexcept nogil:
-    # erfc(z) to float32 accuracy (relative error < 3e-10 + that of
-    # fa_exp_f32acc), vectorisable: for a = |z|, erfc(a) = t exp(-a^2 + h(t)),
-    # t = 1/(1 + a/2), h by Horner's rule in s = 2t - 1 (written out: a loop
-    # would not vectorise); erfc(-a) = 2 - erfc(a).
-    cdef double a = fabs(z)
-    cdef double t = 1.0 / (1.0 + 0.5 * a)
-    cdef double s = 2.0 * t - 1.0
-    cdef double h = ERFC_H_POLY[14]
-    h = fma(h, s, ERFC_H_POLY[13])
-    h = fma(h, s, ERFC_H_POLY[12])
-    h = fma(h, s, ERFC_H_POLY[11])
-    h = fma(h, s, ERFC_H_POLY[10])
-    h = fma(h, s, ERFC_H_POLY[9])
-    h = fma(h, s, ERFC_H_POLY[8])
-    h = fma(h, s, ERFC_H_POLY[7])
-    h = fma(h, s, ERFC_H_POLY[6])
-    h = fma(h, s, ERFC_H_POLY[5])
-    h = fma(h, s, ERFC_H_POLY[4])
-    h = fma(h, s, ERFC_H_POLY[3])
-    h = fma(h, s, ERFC_H_POLY[2])
-    h = fma(h, s, ERFC_H_POLY[1])
-    h = fma(h, s, ERFC_H_POLY[0])
-    cdef double e = t * fa_exp_f32acc(h - a * a)
-    return e if z >= 0.0 else 2.0 - e
+cdef inline double fa_gelu_tail_f32acc(double xd, double* e) noexcept nogil:
+    # Phi(-u), u = |x|, to float32 accuracy (~1e-9 relative) for a float32
+    # x widened to double: Phi(-u) = e^(-u^2/2) R(u), R = P/Q a rational
+    # function (tools/fit_gelu_f32.py, 8.5e-11 on [0, 14.5]; past 14.5 the
+    # results are below float32's subnormals and R's argument is clamped).
+    # u^2/2 is exact in double (x has 24 bits), so e^(-u^2/2) -- returned in
+    # e -- carries only the exponential's own error: no double-double care,
+    # one division, straight-line code that vectorises. (NaN: e is not NaN,
+    # the callers' products with x are.)
+    cdef double u = fabs(xd)
+    cdef double uc = u if u < 14.5 else 14.5
+    e[0] = fa_exp_normal_f32acc(-0.5 * (xd * xd))
+    return e[0] * (fa_horner_fma(GELU_F32_P, 6, uc) / fa_horner_fma(GELU_F32_Q, 7, uc))
 
 cdef inline double fa_gelu_f32acc(double xd) noexcept nogil:
-    # x/2 erfc(-x/sqrt2) with erfc to float accuracy (~1e-9 relative), in
-    # double; gelu(-inf) = -0 (not -inf * 0).
-    cdef double y = xd * (0.5 * fa_erfc_f32acc(-xd * INV_SQRT2_HI))
+    # x Phi(x) with Phi(x) = Phi(-u) for x < 0 and 1 - Phi(-u) above (no
+    # cancellation: Phi(-u) <= 1/2 there); gelu(-inf) = -0 (not -inf * 0).
+    cdef double e
+    cdef double w = fa_gelu_tail_f32acc(xd, &e)
+    cdef double y = xd * (w if xd < 0.0 else 1.0 - w)
     return y if xd != -INFINITY else -0.0
 
 cdef inline float fa_gelu_f32(float x) noexcept nogil:
@@ -378,15 +369,16 @@ cdef inline float fa_gelu_f32(float x) noexcept nogil:
     return <float>fa_gelu_f32acc(x)
 
 cdef inline double fa_gelu_d_f32acc(double xd) noexcept nogil:
-    # gelu' = Phi(x) + x phi(x) in double with float-accuracy erfc and exp;
-    # near its zero (-0.7518) their absolute error (~1e-10) is not small
-    # against the result (2.5 ULP at -0.74906, far more at the float nearest
-    # the zero): there the double kernel's Taylor series, selected.
-    # Limits 1 and 0 at +-inf; NaN passes through.
-    cdef double phi = fa_exp_f32acc(-0.5 * xd * xd) * INV_SQRT_2PI
-    cdef double d = 0.5 * fa_erfc_f32acc(-xd * INV_SQRT2_HI) + xd * phi
-    cdef double series = fa_series_at_zero(xd, GELU_D_X0_HI, GELU_D_X0_LO, GELU_D_C, GELU_D_N)
-    d = series if fabs(xd - GELU_D_X0_HI) <= ZERO_SERIES_RADIUS else d
+    # gelu' = Phi(x) + x phi(x), phi(x) = e^(-x^2/2) / sqrt(2 pi). For x < 0
+    # both terms carry the same factor e, so gelu' = e (R(u) + x/sqrt(2 pi))
+    # up to roundings: the exponential's error (6e-9) stays relative even at
+    # the zero (-0.7518), where the terms cancel, and what is left there is
+    # R's error times Phi (~2e-11 absolute, 0.01 float ULP of 1/64): no
+    # series needed, unlike the double kernel. Limits 1 and 0 at +-inf; NaN
+    # passes through.
+    cdef double e
+    cdef double w = fa_gelu_tail_f32acc(xd, &e)
+    cdef double d = (w if xd < 0.0 else 1.0 - w) + xd * (e * INV_SQRT_2PI)
     d = d if fabs(xd) < INFINITY else (1.0 if xd > 0.0 else 0.0)
     return d if xd == xd else xd
 

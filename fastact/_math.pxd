@@ -1083,6 +1083,14 @@ cdef inline double fa_sigmoid_ratio(double t, double e) noexcept nogil:
     # sigmoid(t) from e = e^-|t|: 1/(1+e) for t >= 0, e/(1+e) below
     return (1.0 if t >= 0.0 else e) / (1.0 + e)
 
+cdef inline double fa_sigmoid_and_d(double t, double e, double* dsig) noexcept nogil:
+    # sigmoid(t) and sigmoid'(t) = e/(1+e)^2 from e = e^-|t| with one
+    # division, r = 1/(1+e) (1+e in [1, 2]): (1 or e) r and e r^2. For the
+    # float32 kernels computing in double (extra 2^-53 roundings).
+    cdef double r = 1.0 / (1.0 + e)
+    dsig[0] = e * (r * r)
+    return (1.0 if t >= 0.0 else e) * r
+
 cdef inline double fa_x_sigmoid_f32acc(double x, double t) noexcept nogil:
     # x sigmoid(t), with the limit 0 (sign of x) where t = -inf
     cdef double y = x * fa_sigmoid_ratio(t, fa_exp_f32acc(-fabs(t)))
@@ -1096,9 +1104,14 @@ cdef inline double fa_dx_x_sigmoid_f32acc(double t, double dt) noexcept nogil:
     # d + t cancels only at the zero of g (t = -1.28), where its absolute
     # error 2^-53 is still 0.25 float ULP of the nearest float32's result.
     cdef double e = fa_exp_f32acc(-fabs(t))
+    return fa_dx_x_sigmoid_from_e(t, e, 1.0 / (1.0 + e))
+
+cdef inline double fa_dx_x_sigmoid_from_e(double t, double e, double r) noexcept nogil:
+    # fa_dx_x_sigmoid_f32acc given e = e^-|t| and r = 1/(1 + e), a reciprocal
+    # the caller may share (g = num r^2: in double, 2^-53 more)
     cdef double d = 1.0 + e
     cdef double num = fma(t, e, d) if t >= 0.0 else e * (d + t)
-    cdef double g = num / (d * d)
+    cdef double g = num * (r * r)
     g = g if fabs(t) < INFINITY else (1.0 if t > 0.0 else 0.0)
     return g if t == t else t
 
@@ -1158,31 +1171,39 @@ cdef inline float fa_log_sigmoid_vjp_f32(float gy, float x) noexcept nogil:
     cdef double t = -<double>x
     return <float>(gy * fa_sigmoid_ratio(t, fa_exp_f32acc(-fabs(t))))
 
-cdef inline double fa_tanh_softplus_f32acc(double x, double* one_minus) noexcept nogil:
-    # tanh(softplus(x)) = r and 1 - r, from e = e^-|x| (no overflow, and
-    # no cancellation in 1 - r):
-    #   x >= 0: r = (1 + 2e)/D, 1 - r = 2e^2/D, D = 1 + 2e + 2e^2
-    #   x <  0: r = e(e + 2)/D, 1 - r = 2/D,    D = e^2 + 2e + 2
-    cdef double e = fa_exp_f32acc(-fabs(x))
-    cdef double e2 = e * e
-    cdef double dp = 1.0 + 2.0 * e + 2.0 * e2
-    cdef double dn = e2 + 2.0 * e + 2.0
-    one_minus[0] = (2.0 * e2) / dp if x >= 0.0 else 2.0 / dn
-    return (1.0 + 2.0 * e) / dp if x >= 0.0 else (e * (e + 2.0)) / dn
+cdef inline double fa_tanh_softplus_f32acc(double x, double* one_minus, double* sig) noexcept nogil:
+    # tanh(softplus(x)) = r = n/(n + 2), 1 - r = 2/(n + 2), n = E (E + 2),
+    # E = e^x, and sigmoid(x) = E/(1 + E) (for mish'), from one division:
+    # q = 1/((n + 2)(1 + E)). No cancellation anywhere, and no selects before
+    # the division (GCC turned those into masked divisions, two per
+    # candidate). x is clamped at 20, past which r = 1 in double and the
+    # callers select their limits (n + 2 then stays below 1e26). In double,
+    # the extra roundings (2^-53) do not show in a float32 result; nor does
+    # E = e^-708 for x below it (x E and x E^2 then round to 0 in float32),
+    # nor E's NaN (the callers select x's).
+    cdef double xc = x if x < 20.0 else 20.0
+    cdef double E = fa_exp_normal_f32acc(xc)
+    cdef double n = E * (E + 2.0)
+    cdef double q = 1.0 / ((n + 2.0) * (1.0 + E))
+    one_minus[0] = 2.0 * (1.0 + E) * q
+    sig[0] = E * (n + 2.0) * q
+    return n * (1.0 + E) * q
 
 cdef inline float fa_mish_f32(float x) noexcept nogil:
-    cdef double om
-    cdef double y = x * fa_tanh_softplus_f32acc(x, &om)
+    cdef double om, s
+    cdef double y = x * fa_tanh_softplus_f32acc(x, &om, &s)
+    y = y if x <= 20.0 else x               # and NaN stays NaN
     return <float>(y if x != -INFINITY else -0.0)
 
 cdef inline float fa_mish_vjp_f32(float gy, float x) noexcept nogil:
-    # mish' = r + x sech^2(softplus(x)) sigmoid(x), sech^2 = (1 - r)(1 + r)
+    # mish' = r + x sech^2(softplus(x)) sigmoid(x), sech^2 = (1 - r)(1 + r);
+    # 1 past x = 20 (1 + 20 * 4e^-40 rounds to 1), 0 at -inf
     cdef double xd = x
-    cdef double om
-    cdef double r = fa_tanh_softplus_f32acc(xd, &om)
-    cdef double s = fa_sigmoid_ratio(xd, fa_exp_f32acc(-fabs(xd)))
+    cdef double om, s
+    cdef double r = fa_tanh_softplus_f32acc(xd, &om, &s)
     cdef double g = r + xd * (om * (1.0 + r)) * s
-    g = g if fabs(xd) < INFINITY else (1.0 if xd > 0.0 else 0.0)
+    g = g if xd <= 20.0 else 1.0
+    g = g if xd != -INFINITY else 0.0
     return <float>(gy * (g if xd == xd else xd))
 
 cdef inline float fa_elu_f32(float x, double alpha) noexcept nogil:
@@ -1230,9 +1251,9 @@ cdef inline float fa_gelu_tanh_vjp_f32(float gy, float x) noexcept nogil:
     cdef double xc = xd if fabs(xd) <= 30.0 else 0.0
     cdef double t = GELU_K2_HI * (xc + GELU_C_HI * (xc * xc * xc))
     cdef double xdt = GELU_K2_HI * (xc + 3.0 * GELU_C_HI * (xc * xc * xc))
-    cdef double e = fa_exp_f32acc(-fabs(t))
-    cdef double d = 1.0 + e
-    cdef double g = fa_sigmoid_ratio(t, e) + xdt * (e / (d * d))
+    cdef double ds
+    cdef double g = fa_sigmoid_and_d(t, fa_exp_f32acc(-fabs(t)), &ds)
+    g = g + xdt * ds
     g = g if fabs(xd) <= 30.0 else (1.0 if xd > 0.0 else 0.0)
     return <float>(gy * (g if xd == xd else xd))
 
@@ -1305,10 +1326,9 @@ cdef inline void fa_glu_vjp_f32(float gy, float a, float b, double* ga,
                                 double* gb) noexcept nogil:
     # sigmoid(b) and sigmoid'(b) = e/(1+e)^2 from one e = e^-|b|
     cdef double bd = b
-    cdef double e = fa_exp_f32acc(-fabs(bd))
-    cdef double d = 1.0 + e
-    ga[0] = gy * fa_sigmoid_ratio(bd, e)
-    gb[0] = (gy * <double>a) * (e / (d * d))
+    cdef double ds
+    ga[0] = gy * fa_sigmoid_and_d(bd, fa_exp_f32acc(-fabs(bd)), &ds)
+    gb[0] = (gy * <double>a) * ds
 
 cdef inline float fa_swiglu_f32(float a, float b) noexcept nogil:
     # silu(a) to float accuracy in double (as fa_silu's float32 result), times b
@@ -1316,7 +1336,13 @@ cdef inline float fa_swiglu_f32(float a, float b) noexcept nogil:
 
 cdef inline void fa_swiglu_vjp_f32(float gy, float a, float b, double* ga,
                                    double* gb) noexcept nogil:
-    fa_gate_vjp(gy, b, fa_x_sigmoid_f32acc(a, a), fa_dx_x_sigmoid_f32acc(a, 1.0), ga, gb)
+    # silu(a) and silu'(a) from one e = e^-|a| and one reciprocal
+    cdef double ad = a
+    cdef double e = fa_exp_f32acc(-fabs(ad))
+    cdef double r = 1.0 / (1.0 + e)
+    cdef double f = ad * ((1.0 if ad >= 0.0 else e) * r)
+    f = f if ad != -INFINITY else -0.0
+    fa_gate_vjp(gy, b, f, fa_dx_x_sigmoid_from_e(ad, e, r), ga, gb)
 
 cdef inline double fa_geglu_tanh(double a, double b) noexcept nogil:
     return fa_gelu_tanh(a) * b

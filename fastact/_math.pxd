@@ -435,7 +435,7 @@ cdef inline float fa_gelu_tanh_f32(float x) noexcept nogil:
     # float accuracy, x sigma(t) in double, one rounding at the end.
     cdef double xd = x
     cdef double t = GELU_K2_HI * (xd + GELU_C_HI * (xd * xd * xd))
-    cdef double e = fa_exp_f32acc(-fabs(t))
+    cdef double e = fa_exp_normal_f32acc(-fabs(t))
     cdef double num = xd if t >= 0.0 else xd * e
     cdef double y = num / (1.0 + e)
     y = y if fabs(xd) <= 30.0 else (xd if xd > 0.0 else -0.0)
@@ -1076,8 +1076,12 @@ cdef inline double fa_threshold_vjp(double gy, double x, double threshold, doubl
 # each kernel below computes in double and rounds once (measured < 1 ULP,
 # tests/test_accuracy.py). They are branch-free -- every candidate is
 # computed, then selected -- so their loops vectorise; limits at +-inf are
-# selected explicitly where the formula would give inf * 0. The float64
-# kernels above keep their double-double care.
+# selected explicitly where the formula would give inf * 0. Most use
+# fa_exp_normal_f32acc (e^x clamped at e^-708): where e^x is smaller, the
+# result times any float32 factors still rounds to 0 in float32; they then
+# select NaN themselves. (Not where a double parameter could be huge:
+# elu/celu's alpha, glu's a * 0 at b = -inf.) The float64 kernels above
+# keep their double-double care.
 
 cdef inline double fa_sigmoid_ratio(double t, double e) noexcept nogil:
     # sigmoid(t) from e = e^-|t|: 1/(1+e) for t >= 0, e/(1+e) below
@@ -1093,7 +1097,7 @@ cdef inline double fa_sigmoid_and_d(double t, double e, double* dsig) noexcept n
 
 cdef inline double fa_x_sigmoid_f32acc(double x, double t) noexcept nogil:
     # x sigmoid(t), with the limit 0 (sign of x) where t = -inf
-    cdef double y = x * fa_sigmoid_ratio(t, fa_exp_f32acc(-fabs(t)))
+    cdef double y = x * fa_sigmoid_ratio(t, fa_exp_normal_f32acc(-fabs(t)))
     return y if t != -INFINITY else copysign(0.0, x)
 
 cdef inline double fa_dx_x_sigmoid_f32acc(double t, double dt) noexcept nogil:
@@ -1103,7 +1107,7 @@ cdef inline double fa_dx_x_sigmoid_f32acc(double t, double dt) noexcept nogil:
     # with d = 1 + e give g = (d + t e)/d^2 (t >= 0) or e (d + t)/d^2 (t < 0);
     # d + t cancels only at the zero of g (t = -1.28), where its absolute
     # error 2^-53 is still 0.25 float ULP of the nearest float32's result.
-    cdef double e = fa_exp_f32acc(-fabs(t))
+    cdef double e = fa_exp_normal_f32acc(-fabs(t))
     return fa_dx_x_sigmoid_from_e(t, e, 1.0 / (1.0 + e))
 
 cdef inline double fa_dx_x_sigmoid_from_e(double t, double e, double r) noexcept nogil:
@@ -1153,7 +1157,7 @@ cdef inline double fa_softplus_f32acc(double x, double beta, double threshold) n
     # log1p(e^t)/beta = max(t, 0)/beta + log1p(e^-|t|)/beta, t = beta x;
     # x itself where t > threshold (PyTorch's cut-off, inf by default)
     cdef double t = beta * x
-    cdef double y = (x if t > 0.0 else 0.0) + fa_log1p_unit_f32acc(fa_exp_f32acc(-fabs(t))) * (1.0 / beta)
+    cdef double y = (x if t > 0.0 else 0.0) + fa_log1p_unit_f32acc(fa_exp_normal_f32acc(-fabs(t))) * (1.0 / beta)
     return y if t <= threshold else x
 
 cdef inline float fa_softplus_f32(float x, double beta, double threshold) noexcept nogil:
@@ -1161,15 +1165,17 @@ cdef inline float fa_softplus_f32(float x, double beta, double threshold) noexce
 
 cdef inline float fa_softplus_vjp_f32(float gy, float x, double beta, double threshold) noexcept nogil:
     cdef double t = beta * <double>x
-    cdef double s = fa_sigmoid_ratio(t, fa_exp_f32acc(-fabs(t)))
-    return <float>(gy * (s if not (t > threshold) else 1.0))   # NaN stays NaN
+    cdef double s = fa_sigmoid_ratio(t, fa_exp_normal_f32acc(-fabs(t)))
+    s = s if t == t else t
+    return <float>(gy * (s if not (t > threshold) else 1.0))
 
 cdef inline float fa_log_sigmoid_f32(float x) noexcept nogil:
     return <float>(-fa_softplus_f32acc(-<double>x, 1.0, INFINITY))
 
 cdef inline float fa_log_sigmoid_vjp_f32(float gy, float x) noexcept nogil:
     cdef double t = -<double>x
-    return <float>(gy * fa_sigmoid_ratio(t, fa_exp_f32acc(-fabs(t))))
+    cdef double s = fa_sigmoid_ratio(t, fa_exp_normal_f32acc(-fabs(t)))
+    return <float>(gy * (s if t == t else t))
 
 cdef inline double fa_tanh_softplus_f32acc(double x, double* one_minus, double* sig) noexcept nogil:
     # tanh(softplus(x)) = r = n/(n + 2), 1 - r = 2/(n + 2), n = E (E + 2),
@@ -1220,7 +1226,7 @@ cdef inline float fa_selu_f32(float x) noexcept nogil:
 
 cdef inline float fa_selu_vjp_f32(float gy, float x) noexcept nogil:
     cdef double xd = x
-    cdef double d = SELU_SCALE_HI if xd > 0.0 else SELU_SA_HI * fa_exp_f32acc(xd)
+    cdef double d = SELU_SCALE_HI if xd > 0.0 else SELU_SA_HI * fa_exp_normal_f32acc(xd)
     return <float>(gy * d if xd == xd else xd)
 
 cdef inline float fa_celu_f32(float x, double alpha) noexcept nogil:
@@ -1234,16 +1240,18 @@ cdef inline float fa_celu_vjp_f32(float gy, float x, double alpha) noexcept nogi
     return <float>(gy * (1.0 if xd > 0.0 else fa_exp_f32acc(xd / alpha)) if xd == xd else xd)
 
 cdef inline float fa_sigmoid_vjp_f32(float gy, float x) noexcept nogil:
-    cdef double e = fa_exp_f32acc(-fabs(<double>x))
+    cdef double e = fa_exp_normal_f32acc(-fabs(<double>x))
     cdef double d = 1.0 + e
-    return <float>(gy * (e / (d * d)))
+    cdef double g = e / (d * d)
+    return <float>(gy * (g if x == x else x))
 
 cdef inline float fa_tanh_vjp_f32(float gy, float x) noexcept nogil:
     # sech^2 = 4e/(1+e)^2, e = e^-2|x| (e^-2|x| stays normal in the float
     # range where the result is normal)
-    cdef double e = fa_exp_f32acc(-2.0 * fabs(<double>x))
+    cdef double e = fa_exp_normal_f32acc(-2.0 * fabs(<double>x))
     cdef double d = 1.0 + e
-    return <float>(gy * ((4.0 * e) / (d * d)))
+    cdef double g = (4.0 * e) / (d * d)
+    return <float>(gy * (g if x == x else x))
 
 cdef inline float fa_gelu_tanh_vjp_f32(float gy, float x) noexcept nogil:
     # sigma(t) + x t' sigma(t)(1 - sigma(t)), t = 2 sqrt(2/pi)(x + 0.044715 x^3)
@@ -1252,7 +1260,7 @@ cdef inline float fa_gelu_tanh_vjp_f32(float gy, float x) noexcept nogil:
     cdef double t = GELU_K2_HI * (xc + GELU_C_HI * (xc * xc * xc))
     cdef double xdt = GELU_K2_HI * (xc + 3.0 * GELU_C_HI * (xc * xc * xc))
     cdef double ds
-    cdef double g = fa_sigmoid_and_d(t, fa_exp_f32acc(-fabs(t)), &ds)
+    cdef double g = fa_sigmoid_and_d(t, fa_exp_normal_f32acc(-fabs(t)), &ds)
     g = g + xdt * ds
     g = g if fabs(xd) <= 30.0 else (1.0 if xd > 0.0 else 0.0)
     return <float>(gy * (g if xd == xd else xd))
@@ -1331,12 +1339,18 @@ cdef inline void fa_glu_vjp_f32(float gy, float a, float b, double* ga,
     gb[0] = (gy * <double>a) * ds
 
 cdef inline float fa_swiglu_f32(float a, float b) noexcept nogil:
-    # silu(a) to float accuracy in double (as fa_silu's float32 result), times b
-    return <float>(fa_x_sigmoid_f32acc(a, a) * <double>b)
+    # silu(a) to float accuracy in double, times b; e^-|a| from fa_exp_f32acc
+    # (not clamped at e^-708), so that silu(a) * inf gives inf or NaN
+    # exactly where the float64 kernel does
+    cdef double ad = a
+    cdef double y = ad * fa_sigmoid_ratio(ad, fa_exp_f32acc(-fabs(ad)))
+    y = y if ad != -INFINITY else -0.0
+    return <float>(y * <double>b)
 
 cdef inline void fa_swiglu_vjp_f32(float gy, float a, float b, double* ga,
                                    double* gb) noexcept nogil:
-    # silu(a) and silu'(a) from one e = e^-|a| and one reciprocal
+    # silu(a) and silu'(a) from one e = e^-|a| and one reciprocal (e from
+    # fa_exp_f32acc, as in fa_swiglu_f32: times an infinite b or gy)
     cdef double ad = a
     cdef double e = fa_exp_f32acc(-fabs(ad))
     cdef double r = 1.0 / (1.0 + e)

@@ -484,10 +484,11 @@ cdef extern from *:
     static const double SELU_SCALE_LO = 3.9874847667154144e-17;
     static const double SELU_SA_HI = 1.7580993408473768;   /* scale * alpha */
     static const double SELU_SA_LO = 1.41535193800845e-17;
-    /* silu_d: zero x0 = -1.278464542761073795109359, degree 30, |x - x0| <= 0.75 */
+    /* silu_d: zero x0 = -1.278464542761073795109359, degree 17, |x - x0| <= 0.25 */
     static const double SILU_D_X0_HI = -1.2784645427610737;
     static const double SILU_D_X0_LO = -1.0946994183093437e-16;
-    static const double SILU_D_C[30] = {
+    static const double SILU_D_RADIUS = 0.25;
+    static const double SILU_D_C[17] = {
         0.2178117057198001,
         0.1466487969969469,
         0.018874814223782312,
@@ -505,24 +506,12 @@ cdef extern from *:
         -9.266646309267441e-08,
         -1.8877622907727957e-08,
         4.619379769031606e-09,
-        2.9177603026903803e-09,
-        2.3648315053103244e-10,
-        -2.251366201881081e-10,
-        -7.50344609385287e-11,
-        3.998547874723996e-12,
-        8.04274075537398e-12,
-        1.4842855116792256e-12,
-        -4.1428341124873365e-13,
-        -2.3496573817834053e-13,
-        -1.5376365106809265e-14,
-        1.8397842645887054e-14,
-        5.662235988802348e-15,
-        -4.0908332256286805e-16,
     };
-    /* mish_d: zero x0 = -1.192431214515495212137588, degree 34, |x - x0| <= 0.75 */
+    /* mish_d: zero x0 = -1.192431214515495212137588, degree 20, |x - x0| <= 0.3 */
     static const double MISH_D_X0_HI = -1.1924312145154952;
     static const double MISH_D_X0_LO = -4.8484829848031044e-17;
-    static const double MISH_D_C[34] = {
+    static const double MISH_D_RADIUS = 0.3;
+    static const double MISH_D_C[20] = {
         0.2669479140495345,
         0.20473126408010586,
         0.04190782104360987,
@@ -543,20 +532,6 @@ cdef extern from *:
         -6.174424363104907e-08,
         -5.460186173028381e-09,
         6.3895954615089855e-09,
-        3.3604012383661332e-09,
-        4.817646300218697e-10,
-        -2.6751871594311224e-10,
-        -1.7442209713382678e-10,
-        -3.3904729895707114e-11,
-        1.0101727316036154e-11,
-        8.681382594457511e-12,
-        2.124385967466607e-12,
-        -3.20344479568135e-13,
-        -4.153673469447499e-13,
-        -1.2348725029307754e-13,
-        6.337359322280651e-15,
-        1.9103418630556258e-14,
-        6.79383226720695e-15,
     };
     /* tanh_shrink: (x - tanh x)/x^3 = sum_k c_k x^(2k) for |x| < 1, max error 4.01e-19 (tools/tanh_shrink_poly.py); c_0 as hi + lo */
     static const double TANH_SHRINK_C0_HI = 0.3333333333333333;
@@ -585,6 +560,7 @@ cdef extern from *:
     """
     const double SELU_SCALE_HI, SELU_SCALE_LO, SELU_SA_HI, SELU_SA_LO
     const double SILU_D_X0_HI, SILU_D_X0_LO, MISH_D_X0_HI, MISH_D_X0_LO
+    const double SILU_D_RADIUS, MISH_D_RADIUS
     const double SILU_D_C[], MISH_D_C[], TANH_SHRINK_C[]
     const double TANH_SHRINK_C0_HI, TANH_SHRINK_C0_LO
     const int SILU_D_N, MISH_D_N, TANH_SHRINK_N
@@ -874,7 +850,7 @@ cdef inline double fa_silu_d(double th, double tl) noexcept nogil:
     cdef double g = fa_div_dd(p if neg else n, pl if neg else nl, dd, ddl)
     g = g * (TWO_M128 if far else 1.0)
     cdef double series = fa_series_at_zero(th, SILU_D_X0_HI, SILU_D_X0_LO - tl, SILU_D_C, SILU_D_N)
-    g = series if (neg & (fabs(th - SILU_D_X0_HI) <= ZERO_SERIES_RADIUS)) else g
+    g = series if (neg & (fabs(th - SILU_D_X0_HI) <= SILU_D_RADIUS)) else g
     g = 1.0 if th > 45.0 else g
     return -0.0 if th < -833.0 else g
 
@@ -967,7 +943,7 @@ cdef inline double fa_mish_vjp(double gy, double x) noexcept nogil:
     g = g * (TWO_M128 if far else 1.0)
     g = g_big if big else g
     cdef double series = fa_series_at_zero(x, MISH_D_X0_HI, MISH_D_X0_LO, MISH_D_C, MISH_D_N)
-    g = series if fabs(x - MISH_D_X0_HI) <= ZERO_SERIES_RADIUS else g
+    g = series if fabs(x - MISH_D_X0_HI) <= MISH_D_RADIUS else g
     g = 1.0 if x > 30.0 else g
     g = 0.0 if x < -833.0 else g
     return gy * g

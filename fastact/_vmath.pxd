@@ -68,10 +68,15 @@ cdef inline long long fa_exp_reduce(double x, double lo, double* r,
     # low mantissa bits, read off as an int64 by subtracting bit patterns --
     # no double-to-int64 conversion, which AVX2 lacks.
     cdef double xc = x if x > lo else lo
-    xc = xc if xc < 710.0 else 710.0
-    cdef double t = fma(xc, FA_LOG2E, FA_SHIFTER)
+    return fa_exp_reduce_unclamped(xc if xc < 710.0 else 710.0, r, n_double)
+
+
+cdef inline long long fa_exp_reduce_unclamped(double x, double* r,
+                                              double* n_double) noexcept nogil:
+    # fa_exp_reduce for x the caller has already clamped
+    cdef double t = fma(x, FA_LOG2E, FA_SHIFTER)
     cdef double n = t - FA_SHIFTER
-    r[0] = fma(-n, FA_LN2_LO, fma(-n, FA_LN2_HI, xc))
+    r[0] = fma(-n, FA_LN2_LO, fma(-n, FA_LN2_HI, x))
     n_double[0] = n
     return fa_bits(t) - fa_bits(FA_SHIFTER)
 
@@ -114,11 +119,13 @@ cdef inline double fa_exp_f32acc(double x) noexcept nogil:
 
 cdef inline double fa_exp_normal_f32acc(double x) noexcept nogil:
     # fa_exp_f32acc for callers that need e^x only where it is a normal
-    # double: x is clamped to [-708, 710] and 2^n is one factor (the two
-    # halves and the NaN select cost a sixth of the float32 GELU loop).
-    # NaN gives e^-708: the caller's own arithmetic must carry the NaN.
+    # double, for x <= 709: x is clamped below at -708 (one compare, not
+    # fa_exp_reduce's two-sided clamp) and 2^n is one factor (the two
+    # halves, the NaN select and the clamps cost a quarter of the float32
+    # GELU loop). NaN gives e^-708: the caller's own arithmetic must carry
+    # the NaN.
     cdef double r, nd
-    cdef long long n = fa_exp_reduce(x, -708.0, &r, &nd)
+    cdef long long n = fa_exp_reduce_unclamped(x if x > -708.0 else -708.0, &r, &nd)
     return fma(fa_exp_taylor_low(1.0 / 5040.0, r), r, 1.0) * fa_pow2(n)
 
 

@@ -196,19 +196,28 @@ FA_ERFC64_INLINE double fa_erfc64_pow2(int64_t n)
     return fa_erfc64_from_bits((n + 1023) << 52);
 }
 
-/* The per-lane coefficient of interval i, without a select: with nested
-   masks m0 <= m1 <= ... <= m4 (all ones for a below the interval end),
-   c5 ^ (m4 & (c4^c5)) ^ ... ^ (m0 & (c0^c1)) on the bits telescopes to c_i,
-   and the xors of constants fold. Integer and/xor make no control flow;
-   a 6-way select becomes a PHI with 6 arguments, which GCC's
-   if-conversion refuses (more than 4) unless the loop is `omp simd`. */
-#define FA_ERFC64_D(x, y) (fa_erfc64_bits(x) ^ fa_erfc64_bits(y))
-#if defined(FA_ERFC64_SELECTS)
-/* Nested selects (blends): ~1.5x faster, but the loop must be `omp simd`
-   (with -fopenmp-simd) or GCC will not if-convert the 6-way select. */
-#define FA_ERFC64_SEL6(c0, c1, c2, c3, c4, c5) \
-    (m0 ? (c0) : m1 ? (c1) : m2 ? (c2) : m3 ? (c3) : m4 ? (c4) : (c5))
+/* The per-lane coefficient of interval i: with nested masks m0 <= m1 <=
+   ... <= m4 (all ones for a below the interval end), a chain of 2-way
+   selects in separate statements, c = c5; c = m4 ? c4 : c; ... (a 6-way
+   select in one expression is a PHI with 6 arguments, which GCC's
+   if-conversion refuses). Each becomes one blend with the constant as a
+   broadcast memory operand. (An earlier form xor-ed bit differences of the
+   coefficients under the masks: GCC built each of those ~85 integer
+   constants with movabs + vpbroadcastq inside the loop, 226 of the float64
+   GELU loop's 468 instructions.) */
+#if defined(__AVX2__)
+#define FA_ERFC64_SEL6(c0, c1, c2, c3, c4, c5) __extension__ ({ \
+    double c_ = (c5);                                              \
+    c_ = m4 ? (c4) : c_;                                           \
+    c_ = m3 ? (c3) : c_;                                           \
+    c_ = m2 ? (c2) : c_;                                           \
+    c_ = m1 ? (c1) : c_;                                           \
+    m0 ? (c0) : c_; })
 #else
+/* Without AVX (the baseline level: SSE2 blends are three instructions, and
+   fma is a libm call) the xor form is faster: the bit differences of the
+   coefficients, under the masks, telescope to c_i. Same values. */
+#define FA_ERFC64_D(x, y) (fa_erfc64_bits(x) ^ fa_erfc64_bits(y))
 #define FA_ERFC64_SEL6(c0, c1, c2, c3, c4, c5) fa_erfc64_from_bits( \
     fa_erfc64_bits(c5) ^ (m4 & FA_ERFC64_D(c4, c5)) ^ (m3 & FA_ERFC64_D(c3, c4)) \
     ^ (m2 & FA_ERFC64_D(c2, c3)) ^ (m1 & FA_ERFC64_D(c1, c2)) ^ (m0 & FA_ERFC64_D(c0, c1)))

@@ -358,11 +358,13 @@ cdef inline double fa_gelu_tail_f32acc(double xd, double* e) noexcept nogil:
 
 cdef inline double fa_gelu_f32acc(double xd) noexcept nogil:
     # x Phi(x) with Phi(x) = Phi(-u) for x < 0 and 1 - Phi(-u) above (no
-    # cancellation: Phi(-u) <= 1/2 there); gelu(-inf) = -0 (not -inf * 0).
+    # cancellation: Phi(-u) <= 1/2 there). -0 below -39, as the float64
+    # kernel (there e is clamped at e^-708, not 0, and geglu's product with
+    # an infinite b must be NaN in both); gelu(-inf) = -0 (not -inf * 0).
     cdef double e
     cdef double w = fa_gelu_tail_f32acc(xd, &e)
     cdef double y = xd * (w if xd < 0.0 else 1.0 - w)
-    return y if xd != -INFINITY else -0.0
+    return y if not (xd < -39.0) else -0.0  # NaN passes
 
 cdef inline float fa_gelu_f32(float x) noexcept nogil:
     # float32 result computed in double, one rounding at the end
@@ -374,12 +376,13 @@ cdef inline double fa_gelu_d_f32acc(double xd) noexcept nogil:
     # up to roundings: the exponential's error (6e-9) stays relative even at
     # the zero (-0.7518), where the terms cancel, and what is left there is
     # R's error times Phi (~2e-11 absolute, 0.01 float ULP of 1/64): no
-    # series needed, unlike the double kernel. Limits 1 and 0 at +-inf; NaN
+    # series needed, unlike the double kernel. 1 at +inf, 0 below -40; NaN
     # passes through.
     cdef double e
     cdef double w = fa_gelu_tail_f32acc(xd, &e)
     cdef double d = (w if xd < 0.0 else 1.0 - w) + xd * (e * INV_SQRT_2PI)
-    d = d if fabs(xd) < INFINITY else (1.0 if xd > 0.0 else 0.0)
+    d = d if fabs(xd) < INFINITY else 1.0
+    d = d if not (xd < -40.0) else 0.0      # 0 below -40, as the float64 kernel
     return d if xd == xd else xd
 
 cdef inline float fa_gelu_vjp_f32(float gy, float x) noexcept nogil:

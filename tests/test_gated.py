@@ -172,6 +172,33 @@ def test_special_values():
     np.testing.assert_array_equal(fa.swiglu_backward(1.0, [-np.inf, 2.0]), [0.0, 0.0])
 
 
+@pytest.mark.parametrize("name", ["glu", "swiglu", "geglu", "reglu"])
+def test_float32_specials_match_float64(name):
+    """Where the float64 unit gives NaN, +-inf or 0, so does the float32 one
+    (forward and both gradients), on a grid of extreme a and b: the float32
+    kernels compute in double with their own exponentials (clamped at
+    e^-708 in places), and a gate that is tiny but not 0 times an infinite
+    b would give inf where float64 gives inf * 0 = NaN."""
+    v = np.array([0, -0.0, 1, -1, 30, -30, 100, -100, -200, -1000, 3e38, -3e38,
+                  np.inf, -np.inf, np.nan], dtype=np.float32)
+    a, b = np.meshgrid(v, v, indexing="ij")
+    x = np.stack([a.ravel(), b.ravel()], axis=-1)
+    gy = np.ones((x.shape[0], 1), np.float32)
+
+    def kinds(r):
+        r = np.asarray(r, dtype=np.float64)
+        return np.where(np.isnan(r), 9.0, np.where(np.isinf(r) | (r == 0), r, 1.0))
+
+    with np.errstate(all="ignore"):
+        # float64 results rounded to float32 (a tiny one may become 0, a huge one inf)
+        pairs = [(getattr(fa, name)(x), getattr(fa, name)(x.astype(np.float64)).astype(np.float32)),
+                 (getattr(fa, name + "_backward")(gy, x),
+                  getattr(fa, name + "_backward")(gy.astype(np.float64),
+                                                  x.astype(np.float64)).astype(np.float32))]
+    for r32, r64 in pairs:
+        np.testing.assert_array_equal(kinds(r32), kinds(r64))
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_dtypes_layouts_and_out(case):
     rng = np.random.default_rng(43)

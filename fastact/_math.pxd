@@ -1107,7 +1107,8 @@ cdef inline float fa_silu_f32(float x) noexcept nogil:
     #   y = q + (n - q d + nl - q (dl + el)) / d
     # rounds once at the end: ~0.5 ULP + the exponential's error.
     # For x < -80 the numerator is scaled by 2^64 and the result scaled back
-    # last, so that results whose e^x is subnormal keep their bits.
+    # last, so that results whose e^x is subnormal keep their bits. Below
+    # -120 (where the exponential is clamped) silu is below 1e-50: -0.
     cdef float el, scale
     cdef float eh = fa_expf_neg_split(-fabsf(x), &el, &scale)
     cdef bint neg = x < 0.0
@@ -1121,7 +1122,7 @@ cdef inline float fa_silu_f32(float x) noexcept nogil:
     cdef float y = fmaf(fmaf(-q, d, n) + fmaf(-q, dl, nl), rd, q)
     y = y * scale if neg else y
     y = y if fabsf(x) < INFINITY else x                  # NaN, +inf
-    return y if x != -INFINITY else <float>-0.0
+    return y if not (x < -120.0) else <float>-0.0
 
 cdef inline float fa_silu_vjp_f32(float gy, float x) noexcept nogil:
     return <float>(gy * fa_dx_x_sigmoid_f32acc(x, 1.0))

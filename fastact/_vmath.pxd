@@ -122,11 +122,14 @@ cdef inline double fa_exp_normal_f32acc(double x) noexcept nogil:
     # double, for x <= 709: x is clamped below at -708 (one compare, not
     # fa_exp_reduce's two-sided clamp) and 2^n is one factor (the two
     # halves, the NaN select and the clamps cost a quarter of the float32
-    # GELU loop). NaN gives e^-708: the caller's own arithmetic must carry
-    # the NaN.
+    # GELU loop). Below ln(2^-1075), where fa_exp_f32acc's result rounds to
+    # 0, it is 0 too: a float32 backward times an infinite grad_output must
+    # give NaN (inf * 0) where the float64 kernel does, not inf. NaN gives 0:
+    # the caller's own arithmetic must carry the NaN.
     cdef double r, nd
     cdef long long n = fa_exp_reduce_unclamped(x if x > -708.0 else -708.0, &r, &nd)
-    return fma(fa_exp_taylor_low(1.0 / 5040.0, r), r, 1.0) * fa_pow2(n)
+    cdef double y = fma(fa_exp_taylor_low(1.0 / 5040.0, r), r, 1.0) * fa_pow2(n)
+    return y if x > -745.1332191019412 else 0.0
 
 
 cdef inline double fa_expm1_neg_f32acc(double x) noexcept nogil:

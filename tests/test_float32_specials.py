@@ -1,0 +1,40 @@
+"""float32 and float64 agree on special results (NaN, +-inf, +-0).
+
+Many float32 kernels compute in double with exponentials of their own
+(some clamped at e^-708, some native float with scaled tails), so where a
+derivative underflows to 0 in float64 the float32 kernel must not keep a
+tiny non-zero value: times an infinite grad_output that is inf instead of
+NaN. The values themselves are checked against mpmath in test_accuracy.py.
+"""
+
+import numpy as np
+import pytest
+
+from conftest import backward, forward
+from references import REFERENCES, VARIANTS, entry
+
+CASES = sorted(REFERENCES) + sorted(VARIANTS)
+EXTREMES = np.array([0, -0.0, 1, -1, 30, -30, 100, -100, -200, -800, -1000, 1000,
+                     3e38, -3e38, np.inf, -np.inf, np.nan], dtype=np.float32)
+
+
+def kinds(r):
+    """NaN -> 9, +-inf and +-0 as they are, any other number -> 1."""
+    r = np.asarray(r, dtype=np.float64)
+    return np.where(np.isnan(r), 9.0, np.where(np.isinf(r) | (r == 0), r, 1.0))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_float32_specials_match_float64(case):
+    kwargs = entry(case)[0]
+    gy, x = (a.ravel() for a in np.meshgrid(EXTREMES, EXTREMES, indexing="ij"))
+    with np.errstate(all="ignore"):
+        # float64 results rounded to float32 (a tiny one may become 0, a huge one inf)
+        pairs = [(forward(case)(x, **kwargs),
+                  forward(case)(x.astype(np.float64), **kwargs).astype(np.float32)),
+                 (backward(case)(gy, x, **kwargs),
+                  backward(case)(gy.astype(np.float64), x.astype(np.float64),
+                                 **kwargs).astype(np.float32))]
+    for which, (r32, r64) in zip(("forward", "backward"), pairs):
+        bad = np.flatnonzero(kinds(r32) != kinds(r64))
+        assert bad.size == 0, (which, [(gy[i], x[i], r32[i], r64[i]) for i in bad[:5]])

@@ -1303,36 +1303,32 @@ cdef inline void fa_geglu_vjp_f32(float gy, float a, float b, double* ga,
 
 cdef inline float fa_glu_f32(float a, float b) noexcept nogil:
     # float32 as the float32 kernels above: sigmoid(b) in double from a
-    # float-accurate exp (fa_exp_f32acc, reflected so e <= 1), times a,
-    # rounded once. At b = -inf it is a * 0 (NaN for infinite a), as
-    # a * sigmoid(b) is. (A native float version would need e^b scaled
-    # well past 2^64: a up to 3e38 times e^b stays normal down to b = -176.)
+    # float-accurate exp (reflected so e <= 1), times a, rounded once. At
+    # b = -inf it is a * 0 (NaN for infinite a), as a * sigmoid(b) is. (A
+    # native float version would need e^b scaled well past 2^64: a up to
+    # 3e38 times e^b stays normal down to b = -176.)
     cdef double bd = b
-    return <float>(a * fa_sigmoid_ratio(bd, fa_exp_f32acc(-fabs(bd))))
+    cdef double s = fa_sigmoid_ratio(bd, fa_exp_normal_f32acc(-fabs(bd)))
+    return <float>(a * (s if bd == bd else bd))
 
 cdef inline void fa_glu_vjp_f32(float gy, float a, float b, double* ga,
                                 double* gb) noexcept nogil:
     # sigmoid(b) and sigmoid'(b) = e/(1+e)^2 from one e = e^-|b|
     cdef double bd = b
     cdef double ds
-    ga[0] = gy * fa_sigmoid_and_d(bd, fa_exp_f32acc(-fabs(bd)), &ds)
-    gb[0] = (gy * <double>a) * ds
+    cdef double s = fa_sigmoid_and_d(bd, fa_exp_normal_f32acc(-fabs(bd)), &ds)
+    ga[0] = gy * (s if bd == bd else bd)
+    gb[0] = (gy * <double>a) * (ds if bd == bd else bd)
 
 cdef inline float fa_swiglu_f32(float a, float b) noexcept nogil:
-    # silu(a) to float accuracy in double, times b; e^-|a| from fa_exp_f32acc
-    # (not clamped at e^-708), so that silu(a) * inf gives inf or NaN
-    # exactly where the float64 kernel does
-    cdef double ad = a
-    cdef double y = ad * fa_sigmoid_ratio(ad, fa_exp_f32acc(-fabs(ad)))
-    y = y if ad != -INFINITY else -0.0
-    return <float>(y * <double>b)
+    # silu(a) to float accuracy in double, times b
+    return <float>(fa_x_sigmoid_f32acc(a, a) * <double>b)
 
 cdef inline void fa_swiglu_vjp_f32(float gy, float a, float b, double* ga,
                                    double* gb) noexcept nogil:
-    # silu(a) and silu'(a) from one e = e^-|a| and one reciprocal (e from
-    # fa_exp_f32acc, as in fa_swiglu_f32: times an infinite b or gy)
+    # silu(a) and silu'(a) from one e = e^-|a| and one reciprocal
     cdef double ad = a
-    cdef double e = fa_exp_f32acc(-fabs(ad))
+    cdef double e = fa_exp_normal_f32acc(-fabs(ad))
     cdef double r = 1.0 / (1.0 + e)
     cdef double f = ad * ((1.0 if ad >= 0.0 else e) * r)
     f = f if ad != -INFINITY else -0.0

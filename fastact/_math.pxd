@@ -41,6 +41,7 @@ cdef extern from *:
     /* gelu_d: zero x0 = -0.7517915246935644574579049, degree 28, |x - x0| <= 0.75 */
     static const double GELU_D_X0_HI = -0.7517915246935645;
     static const double GELU_D_X0_LO = 1.4956759177009883e-17;
+    static const double GELU_D_RADIUS = 0.75;
     static const double GELU_D_C[28] = {
         0.4314939923140469,
         0.388284982990552,
@@ -74,6 +75,7 @@ cdef extern from *:
     /* gelu_tanh_d: zero x0 = -0.7524614220710162584879544, degree 35, |x - x0| <= 0.75 */
     static const double GELU_TANH_D_X0_HI = -0.7524614220710163;
     static const double GELU_TANH_D_X0_LO = 3.635560509207687e-17;
+    static const double GELU_TANH_D_RADIUS = 0.75;
     static const double GELU_TANH_D_C[35] = {
         0.4304000910248585,
         0.38751844613578895,
@@ -142,7 +144,7 @@ cdef extern from *:
     const int GELU_D_N, GELU_TANH_D_N
     const double GELU_F32_P[6]
     const double GELU_F32_Q[7]
-    const double ZERO_SERIES_RADIUS "0.75"
+    const double GELU_D_RADIUS, GELU_TANH_D_RADIUS
 
 
 cdef extern from *:
@@ -174,7 +176,7 @@ cdef inline double fa_series_at_zero(double x, double x0_hi, double x0_lo,
     # ulp of the result). x - x0_hi is exact (Sterbenz) for x in [2 x0, x0/2]
     # and within half an ulp of 0.5 on the rest of the range, where d > 0.37.
     # Horner in FMA: the build does not contract a * b + c (-ffp-contract=off),
-    # and these 28-36 terms, computed for every element (a select), were
+    # and these 17-35 terms, computed for every element (a select), were
     # half the work of silu' and gelu' as separate products and sums.
     cdef double d = (x - x0_hi) - x0_lo
     return fa_horner_fma(c, n, d) * d
@@ -334,7 +336,7 @@ cdef inline double fa_gelu_d(double x) noexcept nogil:
         fma(x, e, -p) * INV_SQRT_2PI + p * (INV_SQRT_2PI_LO + k * INV_SQRT_2PI)))
     g = g * (TWO_M128 if tail else 1.0)
     series = fa_series_at_zero(x, GELU_D_X0_HI, GELU_D_X0_LO, GELU_D_C, GELU_D_N)
-    g = series if fabs(x - GELU_D_X0_HI) <= ZERO_SERIES_RADIUS else g
+    g = series if fabs(x - GELU_D_X0_HI) <= GELU_D_RADIUS else g
     g = 1.0 if x > 40.0 else g            # (inf and huge x make NaN above)
     return 0.0 if x < -40.0 else g
 
@@ -464,7 +466,7 @@ cdef inline double fa_gelu_tanh_vjp(double gy, double x) noexcept nogil:
     g = g_pos if t >= 0.0 else g_neg
     series = fa_series_at_zero(xc, GELU_TANH_D_X0_HI, GELU_TANH_D_X0_LO,
                                GELU_TANH_D_C, GELU_TANH_D_N)
-    g = series if fabs(x - GELU_TANH_D_X0_HI) <= ZERO_SERIES_RADIUS else g
+    g = series if fabs(x - GELU_TANH_D_X0_HI) <= GELU_TANH_D_RADIUS else g
     g = g if fabs(x) <= 30.0 else (1.0 if x > 0.0 else 0.0)
     g = g if x == x else x
     return gy * g

@@ -214,7 +214,7 @@ FA_ERFC64_INLINE double fa_erfc64_pow2(int64_t n)
     c_ = m1 ? (c1) : c_;                                           \
     m0 ? (c0) : c_; })
 #else
-/* Without AVX (the baseline level: SSE2 blends are three instructions, and
+/* Without AVX2 (the baseline level: SSE2 blends are three instructions, and
    fma is a libm call) the xor form is faster: the bit differences of the
    coefficients, under the masks, telescope to c_i. Same values. */
 #define FA_ERFC64_D(x, y) (fa_erfc64_bits(x) ^ fa_erfc64_bits(y))

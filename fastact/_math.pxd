@@ -114,23 +114,23 @@ cdef extern from *:
         1.3689635953428314e-14,
     };
     /* Phi(-u) = e^(-u^2/2) P(u)/Q(u) for u >= 0 (float32 exact GELU):
-       R(u) = P(u)/Q(u) on [0, 14.5] (tools/fit_gelu_f32.py): max relative error 8.53e-11 */
+       R(u) = P(u)/Q(u) on [0, 20.0] (tools/fit_gelu_f32.py): max relative error 8.29e-10 */
     static const double GELU_F32_P[6] = {   /* u^0 .. u^5 */
-        0.49999999995959626,
-        0.5072619841028715,
-        0.2503270797651966,
-        0.07120475635883704,
-        0.011619785509493054,
-        0.0008870732633244263,
+        0.4999999995856068,
+        0.5325073432683519,
+        0.2736145290996588,
+        0.08137396326765668,
+        0.013998408924630201,
+        0.0011492014779652655,
     };
     static const double GELU_F32_Q[7] = {   /* u^0 .. u^6 */
         1.0,
-        1.812408521267778,
-        1.4467470569603258,
-        0.656503183841315,
-        0.1807130614472477,
-        0.02912629392416904,
-        0.002223565742834565,
+        1.8628991830957944,
+        1.5336083678040442,
+        0.7208982311041884,
+        0.20685667800440227,
+        0.035088762432663165,
+        0.002880621416333606,
     };
     #define GELU_D_N (sizeof(GELU_D_C) / sizeof(double))
     #define GELU_TANH_D_N (sizeof(GELU_TANH_D_C) / sizeof(double))
@@ -347,26 +347,28 @@ cdef inline double fa_gelu_vjp(double gy, double x) noexcept nogil:
 cdef inline double fa_gelu_tail_f32acc(double xd, double* e) noexcept nogil:
     # Phi(-u), u = |x|, to float32 accuracy (~1e-9 relative) for a float32
     # x widened to double: Phi(-u) = e^(-u^2/2) R(u), R = P/Q a rational
-    # function (tools/fit_gelu_f32.py, 8.5e-11 on [0, 14.5]; past 14.5 the
-    # results are below float32's subnormals and R's argument is clamped).
+    # function (tools/fit_gelu_f32.py, 8.3e-10 on [0, 20]; past 20 even
+    # gelu times b or gelu' times grad_output up to 3.4e38 is below
+    # float32's subnormals, and R's argument is clamped).
     # u^2/2 is exact in double (x has 24 bits), so e^(-u^2/2) -- returned in
     # e -- carries only the exponential's own error: no double-double care,
     # one division, straight-line code that vectorises. (NaN: e is not NaN,
     # the callers' products with x are.)
     cdef double u = fabs(xd)
-    cdef double uc = u if u < 14.5 else 14.5
+    cdef double uc = u if u < 20.0 else 20.0
     e[0] = fa_exp_normal_f32acc(-0.5 * (xd * xd))
     return e[0] * (fa_horner_fma(GELU_F32_P, 6, uc) / fa_horner_fma(GELU_F32_Q, 7, uc))
 
 cdef inline double fa_gelu_f32acc(double xd) noexcept nogil:
     # x Phi(x) with Phi(x) = Phi(-u) for x < 0 and 1 - Phi(-u) above (no
-    # cancellation: Phi(-u) <= 1/2 there). -0 below -39, as the float64
-    # kernel (there e is clamped at e^-708, not 0, and geglu's product with
-    # an infinite b must be NaN in both); gelu(-inf) = -0 (not -inf * 0).
+    # cancellation: Phi(-u) <= 1/2 there). -0 below -38.5801415, where the
+    # float64 kernel's result underflows to -0 (here e is still e^-708 down
+    # to -38.6, and geglu's product with an infinite b must be NaN in both);
+    # gelu(-inf) = -0 (not -inf * 0).
     cdef double e
     cdef double w = fa_gelu_tail_f32acc(xd, &e)
     cdef double y = xd * (w if xd < 0.0 else 1.0 - w)
-    return y if not (xd < -39.0) else -0.0  # NaN passes
+    return y if not (xd < -38.5801415) else -0.0  # NaN passes
 
 cdef inline float fa_gelu_f32(float x) noexcept nogil:
     # float32 result computed in double, one rounding at the end
@@ -377,9 +379,10 @@ cdef inline double fa_gelu_d_f32acc(double xd) noexcept nogil:
     # both terms carry the same factor e, so gelu' = e (R(u) + x/sqrt(2 pi))
     # up to roundings: the exponential's error (6e-9) stays relative even at
     # the zero (-0.7518), where the terms cancel, and what is left there is
-    # R's error times Phi (~2e-11 absolute, 0.01 float ULP of 1/64): no
-    # series needed, unlike the double kernel. 1 at +inf, 0 below -40; NaN
-    # passes through.
+    # R's error times Phi (~2e-10 absolute: within 0.1 float ULP of 1/64,
+    # the bound near a zero; relative to the result it grows at the float
+    # nearest the zero, as any absolute error must): no series, unlike the
+    # double kernel. 1 at +inf, 0 below -40; NaN passes through.
     cdef double e
     cdef double w = fa_gelu_tail_f32acc(xd, &e)
     cdef double d = (w if xd < 0.0 else 1.0 - w) + xd * (e * INV_SQRT_2PI)
@@ -590,9 +593,14 @@ cdef inline double fa_div6_dd(double s, double sl) noexcept nogil:
     # held hard_sigmoid's loop at twice relu6's time): q = s * RN(1/6) is
     # within 2 ULP of s/6, so the remainder s - 6q is a small multiple of
     # ulp(q) and the FMA gives it exactly; q + (s - 6q + sl) / 6 is then the
-    # quotient to ~2^-100, rounded once by the last FMA.
+    # quotient to ~2^-100, rounded once by the last addition. The correction
+    # c = (s - 6q + sl) * RN(1/6) is rounded on its own, not fused into that
+    # addition: where the quotient is exactly halfway between two doubles, c
+    # is a half-integer multiple of ulp(q) with a few bits, which the
+    # rounding of the product restores exactly, so the tie goes to even as
+    # in a division (an FMA would push it off the tie).
     cdef double q = s * (1.0 / 6.0)
-    return fma(fma(-q, 6.0, s) + sl, 1.0 / 6.0, q)
+    return q + (fma(-q, 6.0, s) + sl) * (1.0 / 6.0)
 
 cdef inline double fa_sum_div6(double a, double b) noexcept nogil:
     # (a + b) / 6 rounded once (hard_swish'): s + sl = a + b exactly (two-sum)
@@ -1058,11 +1066,11 @@ cdef inline double fa_threshold_vjp(double gy, double x, double threshold, doubl
 # tests/test_accuracy.py). They are branch-free -- every candidate is
 # computed, then selected -- so their loops vectorise; limits at +-inf are
 # selected explicitly where the formula would give inf * 0. Most use
-# fa_exp_normal_f32acc (e^x clamped at e^-708): where e^x is smaller, the
-# result times any float32 factors still rounds to 0 in float32; they then
-# select NaN themselves. (Not where a double parameter could be huge:
-# elu/celu's alpha, glu's a * 0 at b = -inf.) The float64 kernels above
-# keep their double-double care.
+# fa_exp_normal_f32acc (e^x clamped at e^-708, 0 where fa_exp_f32acc's
+# result rounds to 0; arguments <= 709): where e^x is smaller, the result
+# times any float32 factors still rounds to 0 in float32; they then select
+# NaN themselves. (Not where a double parameter could be huge: elu/celu's
+# alpha.) The float64 kernels above keep their double-double care.
 
 cdef inline double fa_sigmoid_ratio(double t, double e) noexcept nogil:
     # sigmoid(t) from e = e^-|t|: 1/(1+e) for t >= 0, e/(1+e) below
@@ -1077,8 +1085,10 @@ cdef inline double fa_sigmoid_and_d(double t, double e, double* dsig) noexcept n
     return (1.0 if t >= 0.0 else e) * r
 
 cdef inline double fa_x_sigmoid_f32acc(double x, double t) noexcept nogil:
-    # x sigmoid(t), with the limit 0 (sign of x) where t = -inf
+    # x sigmoid(t), with the limit 0 (sign of x) where t = -inf; NaN where t
+    # is (beta NaN, or inf * 0)
     cdef double y = x * fa_sigmoid_ratio(t, fa_exp_normal_f32acc(-fabs(t)))
+    y = y if t == t else t
     return y if t != -INFINITY else copysign(0.0, x)
 
 cdef inline double fa_dx_x_sigmoid_f32acc(double t, double dt) noexcept nogil:
@@ -1208,7 +1218,8 @@ cdef inline float fa_selu_f32(float x) noexcept nogil:
 
 cdef inline float fa_selu_vjp_f32(float gy, float x) noexcept nogil:
     cdef double xd = x
-    cdef double d = SELU_SCALE_HI if xd > 0.0 else SELU_SA_HI * fa_exp_normal_f32acc(xd)
+    # (the exponential of min(x, 0): fa_exp_normal_f32acc takes x <= 709)
+    cdef double d = SELU_SCALE_HI if xd > 0.0 else SELU_SA_HI * fa_exp_normal_f32acc(xd if xd < 0.0 else 0.0)
     return <float>(gy * d if xd == xd else xd)
 
 cdef inline float fa_celu_f32(float x, double alpha) noexcept nogil:

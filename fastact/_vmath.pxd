@@ -119,7 +119,9 @@ cdef inline double fa_exp_f32acc(double x) noexcept nogil:
 
 cdef inline double fa_exp_normal_f32acc(double x) noexcept nogil:
     # fa_exp_f32acc for callers that need e^x only where it is a normal
-    # double, for x <= 709: x is clamped below at -708 (one compare, not
+    # double, for x <= 709 only (larger x overflows the bits of 2^n: the
+    # callers pass -|t|, -x^2/2, min(x, 20) or min(x, 0)): x is clamped below
+    # at -708 (one compare, not
     # fa_exp_reduce's two-sided clamp) and 2^n is one factor (the two
     # halves, the NaN select and the clamps cost a quarter of the float32
     # GELU loop). Below ln(2^-1075), where fa_exp_f32acc's result rounds to

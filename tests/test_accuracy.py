@@ -184,11 +184,17 @@ def test_far_negative_tail_of_x_exp_x():
 def test_piecewise_linear_quotients_are_correctly_rounded():
     """hard_sigmoid = (x + 3)/6 and hard_swish' = (2x + 3)/6 in float64 are
     the correctly rounded quotients (Python's exact fractions as reference),
-    also right next to the kink at -3 and for tiny x."""
+    also right next to the kink at -3, for tiny x, and where the quotient is
+    exactly halfway between two doubles (ties to even, as a division)."""
     from fractions import Fraction
     rng = np.random.default_rng(5)
+    ties = []                             # x with (x + 3)/6 or (2x + 3)/6 a midpoint m
+    for q in rng.uniform(0.01, 0.99, 4000).tolist():
+        m = Fraction(q) + Fraction(float(np.spacing(q))) / 2
+        ties += [x for x in (6 * m - 3, (6 * m - 3) / 2) if float(x) == x and -3 < x < 3]
+    assert len(ties) > 1000
     x = np.concatenate([rng.uniform(-3, 3, 10000), rng.uniform(-3, -2.999999, 2000),
-                        rng.uniform(-1e-300, 1e-300, 200)])
+                        rng.uniform(-1e-300, 1e-300, 200), np.array(ties, dtype=np.float64)])
     y, g = fa.hard_sigmoid(x), fa.hard_swish_backward(1.0, x)
     for xi, yi, gi in zip(x.tolist(), y.tolist(), g.tolist()):
         assert yi == float((Fraction(xi) + 3) / 6), xi

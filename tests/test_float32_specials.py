@@ -1,4 +1,4 @@
-"""float32 and float64 agree on special results (NaN, +-inf, +-0).
+"""float32 and float64 agree on special results (NaN, +-inf, 0).
 
 Many float32 kernels compute in double with exponentials of their own
 (some clamped at e^-708, some native float with scaled tails), so where a
@@ -10,6 +10,7 @@ NaN. The values themselves are checked against mpmath in test_accuracy.py.
 import numpy as np
 import pytest
 
+import fastact as fa
 from conftest import backward, forward
 from references import REFERENCES, VARIANTS, entry
 
@@ -19,7 +20,8 @@ EXTREMES = np.array([0, -0.0, 1, -1, 30, -30, 100, -100, -200, -800, -1000, 1000
 
 
 def kinds(r):
-    """NaN -> 9, +-inf and +-0 as they are, any other number -> 1."""
+    """NaN -> 9, +-inf as they are, 0 (either sign: the dtypes still differ
+    in the sign of some zeros, e.g. silu(-0.0)), any other number -> 1."""
     r = np.asarray(r, dtype=np.float64)
     return np.where(np.isnan(r), 9.0, np.where(np.isinf(r) | (r == 0), r, 1.0))
 
@@ -38,3 +40,19 @@ def test_float32_specials_match_float64(case):
     for which, (r32, r64) in zip(("forward", "backward"), pairs):
         bad = np.flatnonzero(kinds(r32) != kinds(r64))
         assert bad.size == 0, (which, [(gy[i], x[i], r32[i], r64[i]) for i in bad[:5]])
+
+
+@pytest.mark.parametrize("beta", [np.nan, np.inf, -np.inf])
+def test_swish_with_a_special_beta(beta):
+    """t = beta x is NaN for beta = NaN or for +-inf * 0: the result is NaN
+    in both dtypes (float32 once returned +-0 there)."""
+    x = EXTREMES
+    with np.errstate(all="ignore"):
+        r32 = fa.swish(x, beta=beta)
+        r64 = fa.swish(x.astype(np.float64), beta=beta).astype(np.float32)
+        g32 = fa.swish_backward(np.ones_like(x), x, beta=beta)
+        g64 = fa.swish_backward(np.ones(x.size), x.astype(np.float64), beta=beta).astype(np.float32)
+        t_is_nan = np.isnan(beta * x.astype(np.float64))
+    np.testing.assert_array_equal(kinds(r32), kinds(r64))
+    np.testing.assert_array_equal(kinds(g32), kinds(g64))
+    assert t_is_nan.any() and np.isnan(r32[t_is_nan]).all()

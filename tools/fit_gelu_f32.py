@@ -24,7 +24,7 @@ from numpy.polynomial import chebyshev as C
 from numpy.polynomial import polynomial as P
 
 mp.mp.dps = 40
-U = 14.5          # gelu(-u) and gelu'(-u) are below float32's subnormals past it
+U = 20.0          # past it gelu(-u) b and gelu'(-u) gy are below float32's subnormals, even for b, gy = 3.4e38
 DEG_P, DEG_Q = 5, 6
 
 

@@ -344,9 +344,11 @@ cdef inline double fa_gelu_vjp(double gy, double x) noexcept nogil:
     return gy * fa_gelu_d(x)
 
 
-cdef inline double fa_gelu_tail_f32acc(double xd, double* e) noexcept nogil:
-    # Phi(-u), u = |x|, to float32 accuracy (~1e-9 relative) for a float32
-    # x widened to double: Phi(-u) = e^(-u^2/2) R(u), R = P/Q a rational
+cdef inline double fa_gelu_cdf_f32acc(double xd, double* e) noexcept nogil:
+    # Phi(x) to float32 accuracy (~1e-9 relative) for a float32 x widened to
+    # double, from Phi(-u), u = |x|: Phi(x) = Phi(-u) for x < 0 and
+    # 1 - Phi(-u) above (no cancellation: Phi(-u) <= 1/2 there).
+    # Phi(-u) = e^(-u^2/2) R(u), R = P/Q a rational
     # function (tools/fit_gelu_f32.py, 8.3e-10 on [0, 20]; past 20 even
     # gelu times b or gelu' times grad_output up to 3.4e38 is below
     # float32's subnormals, and R's argument is clamped).
@@ -357,17 +359,16 @@ cdef inline double fa_gelu_tail_f32acc(double xd, double* e) noexcept nogil:
     cdef double u = fabs(xd)
     cdef double uc = u if u < 20.0 else 20.0
     e[0] = fa_exp_normal_f32acc(-0.5 * (xd * xd))
-    return e[0] * (fa_horner_fma(GELU_F32_P, 6, uc) / fa_horner_fma(GELU_F32_Q, 7, uc))
+    cdef double w = e[0] * (fa_horner_fma(GELU_F32_P, 6, uc) / fa_horner_fma(GELU_F32_Q, 7, uc))
+    return w if xd < 0.0 else 1.0 - w
 
 cdef inline double fa_gelu_f32acc(double xd) noexcept nogil:
-    # x Phi(x) with Phi(x) = Phi(-u) for x < 0 and 1 - Phi(-u) above (no
-    # cancellation: Phi(-u) <= 1/2 there). -0 below -38.5801415, where the
+    # x Phi(x); -0 below -38.5801415, where the
     # float64 kernel's result underflows to -0 (here e is still e^-708 down
     # to -38.6, and geglu's product with an infinite b must be NaN in both);
     # gelu(-inf) = -0 (not -inf * 0).
     cdef double e
-    cdef double w = fa_gelu_tail_f32acc(xd, &e)
-    cdef double y = xd * (w if xd < 0.0 else 1.0 - w)
+    cdef double y = xd * fa_gelu_cdf_f32acc(xd, &e)
     return y if not (xd < -38.5801415) else -0.0  # NaN passes
 
 cdef inline float fa_gelu_f32(float x) noexcept nogil:
@@ -384,8 +385,7 @@ cdef inline double fa_gelu_d_f32acc(double xd) noexcept nogil:
     # nearest the zero, as any absolute error must): no series, unlike the
     # double kernel. 1 at +inf, 0 below -40; NaN passes through.
     cdef double e
-    cdef double w = fa_gelu_tail_f32acc(xd, &e)
-    cdef double d = (w if xd < 0.0 else 1.0 - w) + xd * (e * INV_SQRT_2PI)
+    cdef double d = fa_gelu_cdf_f32acc(xd, &e) + xd * (e * INV_SQRT_2PI)
     d = d if fabs(xd) < INFINITY else 1.0
     d = d if not (xd < -40.0) else 0.0      # 0 below -40, as the float64 kernel
     return d if xd == xd else xd
@@ -1076,6 +1076,12 @@ cdef inline double fa_sigmoid_ratio(double t, double e) noexcept nogil:
     # sigmoid(t) from e = e^-|t|: 1/(1+e) for t >= 0, e/(1+e) below
     return (1.0 if t >= 0.0 else e) / (1.0 + e)
 
+cdef inline double fa_sigmoid_f32acc(double t) noexcept nogil:
+    # sigmoid(t) to float32 accuracy in double, NaN passing through (the
+    # exponential turns NaN into 0)
+    cdef double s = fa_sigmoid_ratio(t, fa_exp_normal_f32acc(-fabs(t)))
+    return s if t == t else t
+
 cdef inline double fa_sigmoid_and_d(double t, double e, double* dsig) noexcept nogil:
     # sigmoid(t) and sigmoid'(t) = e/(1+e)^2 from e = e^-|t| with one
     # division, r = 1/(1+e) (1+e in [1, 2]): (1 or e) r and e r^2. For the
@@ -1087,8 +1093,7 @@ cdef inline double fa_sigmoid_and_d(double t, double e, double* dsig) noexcept n
 cdef inline double fa_x_sigmoid_f32acc(double x, double t) noexcept nogil:
     # x sigmoid(t), with the limit 0 (sign of x) where t = -inf; NaN where t
     # is (beta NaN, or inf * 0)
-    cdef double y = x * fa_sigmoid_ratio(t, fa_exp_normal_f32acc(-fabs(t)))
-    y = y if t == t else t
+    cdef double y = x * fa_sigmoid_f32acc(t)
     return y if t != -INFINITY else copysign(0.0, x)
 
 cdef inline double fa_dx_x_sigmoid_f32acc(double t, double dt) noexcept nogil:
@@ -1157,17 +1162,14 @@ cdef inline float fa_softplus_f32(float x, double beta, double threshold) noexce
 
 cdef inline float fa_softplus_vjp_f32(float gy, float x, double beta, double threshold) noexcept nogil:
     cdef double t = beta * <double>x
-    cdef double s = fa_sigmoid_ratio(t, fa_exp_normal_f32acc(-fabs(t)))
-    s = s if t == t else t
+    cdef double s = fa_sigmoid_f32acc(t)
     return <float>(gy * (s if not (t > threshold) else 1.0))
 
 cdef inline float fa_log_sigmoid_f32(float x) noexcept nogil:
     return <float>(-fa_softplus_f32acc(-<double>x, 1.0, INFINITY))
 
 cdef inline float fa_log_sigmoid_vjp_f32(float gy, float x) noexcept nogil:
-    cdef double t = -<double>x
-    cdef double s = fa_sigmoid_ratio(t, fa_exp_normal_f32acc(-fabs(t)))
-    return <float>(gy * (s if t == t else t))
+    return <float>(gy * fa_sigmoid_f32acc(-<double>x))
 
 cdef inline double fa_tanh_softplus_f32acc(double x, double* one_minus, double* sig) noexcept nogil:
     # tanh(softplus(x)) = r = n/(n + 2), 1 - r = 2/(n + 2), n = E (E + 2),
@@ -1177,8 +1179,8 @@ cdef inline double fa_tanh_softplus_f32acc(double x, double* one_minus, double* 
     # candidate). x is clamped at 20, past which r = 1 in double and the
     # callers select their limits (n + 2 then stays below 1e26). In double,
     # the extra roundings (2^-53) do not show in a float32 result; nor does
-    # E = e^-708 for x below it (x E and x E^2 then round to 0 in float32),
-    # nor E's NaN (the callers select x's).
+    # E = e^-708 for x below it (x E and x E^2 then round to 0 in float32);
+    # for NaN x, E is 0 and the callers select x.
     cdef double xc = x if x < 20.0 else 20.0
     cdef double E = fa_exp_normal_f32acc(xc)
     cdef double n = E * (E + 2.0)
@@ -1320,9 +1322,7 @@ cdef inline float fa_glu_f32(float a, float b) noexcept nogil:
     # b = -inf it is a * 0 (NaN for infinite a), as a * sigmoid(b) is. (A
     # native float version would need e^b scaled well past 2^64: a up to
     # 3e38 times e^b stays normal down to b = -176.)
-    cdef double bd = b
-    cdef double s = fa_sigmoid_ratio(bd, fa_exp_normal_f32acc(-fabs(bd)))
-    return <float>(a * (s if bd == bd else bd))
+    return <float>(a * fa_sigmoid_f32acc(b))
 
 cdef inline void fa_glu_vjp_f32(float gy, float a, float b, double* ga,
                                 double* gb) noexcept nogil:

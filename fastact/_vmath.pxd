@@ -104,6 +104,12 @@ cdef inline double fa_exp(double x) noexcept nogil:
     return y if x == x else x
 
 
+cdef inline double fa_exp_reduced_f32acc(double r) noexcept nogil:
+    # e^r for |r| <= ln2/2 to float32 accuracy: degree 7 Taylor, remainder
+    # < 6e-9 (the float32 exponentials' shared polynomial)
+    return fma(fa_exp_taylor_low(1.0 / 5040.0, r), r, 1.0)
+
+
 cdef inline double fa_exp_f32acc(double x) noexcept nogil:
     # e^x to float32 accuracy only (relative error < 6e-9, a tenth of a
     # float ULP), for float32 kernels that compute in double: as fa_exp with
@@ -111,9 +117,7 @@ cdef inline double fa_exp_f32acc(double x) noexcept nogil:
     cdef double r, nd
     cdef long long n = fa_exp_reduce(x, -746.0, &r, &nd)
     cdef long long h = fa_half(nd)
-    # degree 7 Taylor: remainder < 6e-9
-    cdef double q = fa_exp_taylor_low(1.0 / 5040.0, r)
-    cdef double y = fma(q, r, 1.0) * fa_pow2(h) * fa_pow2(n - h)
+    cdef double y = fa_exp_reduced_f32acc(r) * fa_pow2(h) * fa_pow2(n - h)
     return y if x == x else x
 
 
@@ -121,16 +125,16 @@ cdef inline double fa_exp_normal_f32acc(double x) noexcept nogil:
     # fa_exp_f32acc for callers that need e^x only where it is a normal
     # double, for x <= 709 only (larger x overflows the bits of 2^n: the
     # callers pass -|t|, -x^2/2, min(x, 20) or min(x, 0)): x is clamped below
-    # at -708 (one compare, not
-    # fa_exp_reduce's two-sided clamp) and 2^n is one factor (the two
-    # halves, the NaN select and the clamps cost a quarter of the float32
-    # GELU loop). Below ln(2^-1075), where fa_exp_f32acc's result rounds to
-    # 0, it is 0 too: a float32 backward times an infinite grad_output must
-    # give NaN (inf * 0) where the float64 kernel does, not inf. NaN gives 0:
-    # the caller's own arithmetic must carry the NaN.
+    # at -708 (one compare, not fa_exp_reduce's two-sided clamp) and 2^n is
+    # one factor (the two halves, the NaN select and the clamps cost a
+    # quarter of the float32 GELU loop). Below ln(2^-1075), where
+    # fa_exp_f32acc's result rounds to 0, it is 0 too: a float32 backward
+    # times an infinite grad_output must give NaN (inf * 0) where the float64
+    # kernel does, not inf. NaN gives 0: the caller's own arithmetic must
+    # carry the NaN.
     cdef double r, nd
     cdef long long n = fa_exp_reduce_unclamped(x if x > -708.0 else -708.0, &r, &nd)
-    cdef double y = fma(fa_exp_taylor_low(1.0 / 5040.0, r), r, 1.0) * fa_pow2(n)
+    cdef double y = fa_exp_reduced_f32acc(r) * fa_pow2(n)
     return y if x > -745.1332191019412 else 0.0
 
 

@@ -23,7 +23,7 @@
 # contiguous buffers, where the row code runs unchanged (no transposed copy
 # of the array).
 
-from libc.math cimport exp, log, log1p, fabs, INFINITY, NAN
+from libc.math cimport exp, log, log1p, fabs, fmaf, INFINITY, NAN
 from libc.stdlib cimport malloc, free
 from cython.parallel cimport threadid
 

@@ -318,3 +318,46 @@ def test_long_rows_from_x_against_numpy(shape, dtype, threads):
             assert np.all(np.abs(got - ref) <= tol * scale), name
             gy_t = gy if name == "logsumexp" else gy.T.copy()
             np.testing.assert_array_equal(fn(gy_t, x.T.copy(), axis=0).T, got)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_log_softmax_backward_from_float32_y(threads):
+    """float32 log_softmax backward from y at temperature 1 computes in
+    float (e^y by a float polynomial, one FMA): within 3 eps of the row's
+    largest entry of g - e^y sum(g) evaluated in float64 from the same
+    float32 y and g; every layout (strided, transposed, where= all True,
+    broadcast gradient) gives the same bits; rows whose sum of gradients
+    leaves float's comfortable range take the double path and still agree."""
+    rng = np.random.default_rng(41)
+    x = (rng.standard_normal((64, 3001)) * 4).astype(np.float32)
+    y = fa.log_softmax(x)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    g[3] *= np.float32(1e34)               # sum(g) beyond 2^100: double path
+    g[4] *= np.float32(1e-34)              # sum(g) below 2^-100: double path
+    yd, gd = y.astype(np.float64), g.astype(np.float64)
+    ref = gd - np.exp(yd) * gd.sum(axis=-1, keepdims=True)
+    scale = np.max(np.abs(ref), axis=-1, keepdims=True)
+    eps = np.finfo(np.float32).eps
+    with fa.num_threads(threads):
+        got = fa.log_softmax_backward(g, y=y)
+        assert got.dtype == np.float32
+        assert np.all(np.abs(got - ref) <= 3 * eps * scale)
+        np.testing.assert_array_equal(fa.log_softmax_backward(g.T.copy(), y=y.T.copy(), axis=0).T,
+                                      got)
+        np.testing.assert_array_equal(
+            fa.log_softmax_backward(g[:, ::-1], y=y[:, ::-1])[:, ::-1], got)
+        np.testing.assert_array_equal(
+            fa.log_softmax_backward(g, y=y, where=np.ones(x.shape, bool)), got)
+        g1 = np.ones(x.shape[1], np.float32)
+        np.testing.assert_array_equal(fa.log_softmax_backward(np.float32(1.0), y=y),
+                                      fa.log_softmax_backward(np.broadcast_to(g1, x.shape), y=y))
+        # temperature 2: computed in double and rounded once
+        y2 = fa.log_softmax(x, temperature=2.0)
+        ref2 = (gd - np.exp(y2.astype(np.float64)) * gd.sum(axis=-1, keepdims=True)) / 2
+        got2 = fa.log_softmax_backward(g, y=y2, temperature=2.0)
+        assert np.all(np.abs(got2 - ref2) <= 3 * eps * np.max(np.abs(ref2), -1, keepdims=True))
+        # y = -inf entries (outside a where= of the forward): g there
+        yi = y.copy()
+        yi[:, :5] = -np.inf
+        gi = fa.log_softmax_backward(g, y=yi)
+        np.testing.assert_array_equal(gi[:, :5], g[:, :5])

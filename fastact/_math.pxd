@@ -9,7 +9,7 @@
 # math raises (exp overflow and the like) are discarded by the loops, so
 # the formulas may overflow where the limit is right (1/(1+inf) = 0).
 
-from fastact._vmath cimport (fa_erfc64_dd, fa_exp, fa_exp_f32acc, fa_exp_normal_f32acc, fa_expm1, fa_expm1_neg_f32acc, fa_log1p_unit,
+from fastact._vmath cimport (fa_erfc64_dd, fa_exp, fa_exp_f32acc, fa_exp_pair, fa_exp_normal_f32acc, fa_expm1, fa_expm1_neg_f32acc, fa_log1p_unit,
                              fa_log1p_unit_f32acc,
                              fa_tanh as fa_vtanh)
 from fastact._vmathf cimport fa_expf, fa_expf_neg_split, fa_tanhf
@@ -36,6 +36,9 @@ cdef extern from *:
     /* 2^-128: undoing the 2^128 scaling of the tails by one multiplication,
        which rounds exactly as ldexp would (and vectorises). */
     static const double TWO_M128 = 2.938735877055718770e-39;
+    /* e^(-128 LN2_HI) = 2^-128 e^(128 (ln 2 - LN2_HI)) (mpmath): undoes
+       the shift x + 128 LN2_HI of the silu kernels' far tails at once */
+    static const double E_M128_LN2_HI = 2.9387359488347877e-39;
     /* Taylor series of the derivatives around their interior zeros, from
        tools/derivative_zero_series.py (mpmath). */
     /* gelu_d: zero x0 = -0.7517915246935644574579049, degree 28, |x - x0| <= 0.75 */
@@ -137,7 +140,7 @@ cdef extern from *:
     """
     const double INV_SQRT2_HI, INV_SQRT2_LO, TWO_OVER_SQRTPI, INV_SQRT_2PI, INV_SQRT_2PI_LO
     const double GELU_C_HI, GELU_C_LO, GELU_K2_HI, GELU_K2_LO
-    const double LN2_HI, LN2_LO, TWO_M128
+    const double LN2_HI, LN2_LO, TWO_M128, E_M128_LN2_HI
     const double GELU_D_X0_HI, GELU_D_X0_LO, GELU_TANH_D_X0_HI, GELU_TANH_D_X0_LO
     const double GELU_D_C[]
     const double GELU_TANH_D_C[]
@@ -876,11 +879,57 @@ cdef inline double fa_silu_d(double th, double tl) noexcept nogil:
     g = 1.0 if th > 45.0 else g
     return -0.0 if th < -833.0 else g
 
+# silu itself (t = x, exact: no beta x to carry) spends the float64 budget
+# (4 ULP) on speed: plain roundings instead of fa_x_sigmoid's and fa_silu_d's
+# compensated ones (78 and 141 instructions per 8 doubles on AVX-512,
+# against ~45 for PyTorch's Sleef formula).
+
+cdef inline double fa_silu_far_arg(double x, bint far) noexcept nogil:
+    # -|x|, shifted by 128 LN2_HI where far (x < -700: e^x is subnormal from
+    # -708.4 while silu' stays normal down to -715); the caller
+    # multiplies by E_M128_LN2_HI. The sum is exact (both on the 2^-43 grid
+    # of |x| < 1024); clamped at -700 (below, every result rounds to 0).
+    cdef double a = (x + 128.0 * LN2_HI) if far else -fabs(x)
+    return a if a > -700.0 else -700.0
+
 cdef inline double fa_silu(double x) noexcept nogil:
-    return fa_x_sigmoid(x, x, 0.0)
+    # x / (1 + e^-x): exp's error and two roundings, the first two shrunk by
+    # e^-x / (1 + e^-x) < 1 (measured in test_accuracy.py). Not reflected
+    # as fa_x_sigmoid is (x e^x / (1 + e^x) for x < 0, as accurate): a
+    # select in front of the division made GCC emit two masked divisions.
+    # Below -700, x e^x with e^x shifted by 128 LN2_HI (exact, as in
+    # fa_silu_far_arg); -0 below -833 (and at -inf, not -inf * 0). e^-x = 0
+    # past x = 746 leaves x.
+    cdef bint far = x < -700.0
+    cdef double E = fa_exp(x + 128.0 * LN2_HI if far else -x)
+    cdef double y = x / (1.0 + E)
+    y = (x * E) * E_M128_LN2_HI if far else y
+    return y if not (x < -833.0) else -0.0
 
 cdef inline double fa_silu_vjp(double gy, double x) noexcept nogil:
-    return gy * fa_silu_d(x, 0.0)
+    # silu'(x) = (1 + e + x e) / (1 + e)^2 (x >= 0), e (1 + x + e) / (1 + e)^2
+    # (x < 0), e = e^-|x| = E + el (fa_exp_pair, ~0.2 ULP), (1 + e)^2 as a
+    # pair, and one fa_div_dd: the numerator's one or two roundings, the
+    # quotient's and gy's. No series at the zero x0 = -1.2785 of silu':
+    # there 1 + x is exact (Sterbenz) and so is (1 + x) + E (Sterbenz again,
+    # on x in [-1.44, -1.15]), so the cancelling sum keeps an absolute error
+    # ~2^-57: within the window of 0.05 around x0 where the tests bound it
+    # absolutely (N ulp(1/64)), and ~0.5 ULP relative at its edge (e^r's
+    # polynomial rounds to ~0.2 ULP). Past x = 45, 1; below -700, e^x (1 + x)
+    # shifted as in fa_silu_far_arg; -0 below -833.
+    cdef bint far = x < -700.0
+    cdef double el, dl, ddl
+    cdef double E = fa_exp_pair(fa_silu_far_arg(x, far), &el)
+    el = 0.0 if far else el
+    cdef double d = fa_one_plus(0.0 if far else E, el, &dl)
+    cdef double dd = fa_square_dd(d, dl, &ddl)
+    cdef double pos = fma(x, E, d) + fma(x, el, dl)
+    cdef double m = ((1.0 + x) + E) + el
+    cdef double neg = fma(E, m, el * m)
+    cdef double g = fa_div_dd(neg if x < 0.0 else pos, 0.0, dd, ddl)
+    g = g * E_M128_LN2_HI if far else g
+    g = g if not (x < -833.0) else -0.0             # and -inf, not NaN
+    return gy * (g if not (x > 45.0) else 1.0)
 
 cdef inline double fa_swish(double x, double beta) noexcept nogil:
     # x sigmoid(beta x) with beta x carried as th + tl. beta = 0: x / 2.

@@ -104,6 +104,26 @@ cdef inline double fa_exp(double x) noexcept nogil:
     return y if x == x else x
 
 
+cdef inline double fa_exp_pair(double x, double* lo) noexcept nogil:
+    # e^x = hi + lo for -700 <= x <= 0 (the caller clamps; 2^n is then one
+    # normal factor): what fa_exp rounds away at the end is kept in lo, so
+    # the pair is as good as q's own roundings times |r| <= 0.35 (~0.2 ULP,
+    # and 4e-18 of Taylor remainder). r1 = x - n LN2_HI is exact (a multiple of
+    # 2^-53 below 0.5: ln 2 rounded has its last bit at 2^-53), r = r1 -
+    # n LN2_LO rounds, and rl = (r1 - r) - n LN2_LO is that rounding; then
+    # e^(r + rl) = h + (q r + 1 - h) + h rl with h = fl(1 + q r).
+    cdef double t = fma(x, FA_LOG2E, FA_SHIFTER)
+    cdef double n = t - FA_SHIFTER
+    cdef double r1 = fma(-n, FA_LN2_HI, x)
+    cdef double r = fma(-n, FA_LN2_LO, r1)
+    cdef double rl = fma(-n, FA_LN2_LO, r1 - r)
+    cdef double q = fa_exp_taylor_q(r)
+    cdef double h = fma(q, r, 1.0)
+    cdef double p = fa_pow2(fa_bits(t) - fa_bits(FA_SHIFTER))
+    lo[0] = fma(h, rl, fma(q, r, 1.0 - h)) * p
+    return h * p
+
+
 cdef inline double fa_exp_reduced_f32acc(double r) noexcept nogil:
     # e^r for |r| <= ln2/2 to float32 accuracy: degree 7 Taylor, remainder
     # < 6e-9 (the float32 exponentials' shared polynomial)

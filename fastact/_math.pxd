@@ -756,11 +756,29 @@ cdef inline double fa_softplus_vjp(double gy, double x, double beta, double thre
     cdef double g = gy * fa_div_dd(1.0 if pos else eh, 0.0 if pos else el, d, dl)
     return gy if th > threshold else g
 
+cdef inline double fa_softplus_vjp_b1(double gy, double x, double beta, double threshold) noexcept nogil:
+    # fa_softplus_vjp at beta = 1 (the default; _kernels.pyx.tp PARAM_FAST
+    # picks it once per call): t = x is exact, so plain roundings fit the
+    # 4-ULP budget: gy / (1 + e^-x), exp's error shrunk by e^-x/(1 + e^-x)
+    # < 1, then 1 + e, the division and gy (< 3 ULP). Not reflected: a select
+    # in front of the division made GCC emit two masked divisions. Below
+    # x = -700, sigmoid(x) = e^x (e^x^2 is far below its ULP; e^-x would
+    # overflow from x = -709.8), shifted by 128 LN2_HI and undone by
+    # E_M128_LN2_HI as in fa_silu, before the product with gy: sigmoid
+    # itself rounds to 0 below x = -745, so gy = inf gives NaN there, as the
+    # general kernel and float32 do. -inf: gy * 0.
+    cdef bint far = x < -700.0
+    cdef double E = fa_exp(x + 128.0 * LN2_HI if far else -x)
+    cdef double g = gy * (1.0 / (1.0 + E))
+    g = gy * (E * E_M128_LN2_HI) if far else g
+    g = g if x != -INFINITY else gy * 0.0
+    return gy if x > threshold else g
+
 cdef inline double fa_log_sigmoid(double x) noexcept nogil:
     return -fa_softplus(-x, 1.0, INFINITY)
 
 cdef inline double fa_log_sigmoid_vjp(double gy, double x) noexcept nogil:
-    return fa_softplus_vjp(gy, -x, 1.0, INFINITY)      # sigmoid(-x)
+    return fa_softplus_vjp_b1(gy, -x, 1.0, INFINITY)      # sigmoid(-x)
 
 
 # ---- hard_sigmoid, hard_tanh, hard_swish ----------------------------------
@@ -1652,3 +1670,40 @@ cdef inline float fa_leaky_relu_vjp_f32(float gy, float x, double slope) noexcep
 
 cdef inline float fa_leaky_relu_vjp_y_f32(float gy, float y, double slope) noexcept nogil:
     return fa_leaky_relu_vjp_f32(gy, y, slope)  # y > 0 exactly where x > 0 (slope >= 0)
+
+# Float parameters: where a scalar parameter is itself a float (prelu's
+# weights from a float32 model, 0.25, soft_shrink's 0.5), the float32
+# contiguous loop calls these instead (_kernels.pyx.tp, FLOAT_PARAM): float
+# arithmetic, 16 lanes and no conversions, and the same bits as the general
+# kernels above. x * slope is then exact in double (24 + 24 bits), so the
+# double product rounded to float is the float product.
+
+cdef inline bint fa_is_one(double v) noexcept nogil:
+    return v == 1.0
+
+cdef inline bint fa_is_float(double v) noexcept nogil:
+    # v is a float32 value (or NaN: then no, and the general kernel runs)
+    return <double>(<float>v) == v
+
+cdef inline float fa_leaky_relu_f32_fp(float x, double slope) noexcept nogil:
+    return x if x > <float>0.0 else x * <float>slope
+
+cdef inline float fa_leaky_relu_vjp_f32_fp(float gy, float x, double slope) noexcept nogil:
+    cdef float g = gy if x > <float>0.0 else gy * <float>slope
+    return g if x == x else x
+
+cdef inline float fa_leaky_relu_vjp_y_f32_fp(float gy, float y, double slope) noexcept nogil:
+    return fa_leaky_relu_vjp_f32_fp(gy, y, slope)
+
+cdef inline bint fa_soft_shrink_fp_ok(double lambd) noexcept nogil:
+    # a float lambd where fa_soft_shrink_f32 takes its float pair path
+    return fa_is_float(lambd) & (lambd <= 1.2676506002282294e30) & (
+        (lambd >= 7.888609052210118e-31) | (lambd == 0.0))
+
+cdef inline float fa_soft_shrink_f32_fp(float x, double lambd) noexcept nogil:
+    # fa_soft_shrink_f32 with ll = 0: s + (the exact rounding error of s) rounds
+    # back to s = x -+ lambd itself (and inf -+ lambd is inf)
+    cdef float lh = <float>lambd
+    cdef float y = x - lh if x > 0.0 else x + lh
+    y = y if ((x > lh) | (x < -lh)) else <float>0.0
+    return y if x == x else x

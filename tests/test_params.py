@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import fastact as fa
+from fastact._dispatch import kernels as _k
 
 X = np.linspace(-3, 3, 7)
 
@@ -157,3 +158,72 @@ def test_float32_cut_offs_compare_with_the_double_parameter(lambd):
     for name, (got, exact) in expected.items():
         assert got.dtype == f32
         np.testing.assert_array_equal(got[kept], exact.astype(f32)[kept], err_msg=name)
+
+
+@pytest.mark.parametrize("param", [0.25, 0.0, -0.5, 3.0, float(np.float32(0.01)), float(np.float32(0.3)),
+                                   float(np.float32(1e-30)), 2.0 ** -149, float(np.finfo(np.float32).max),
+                                   0.01, 0.3])
+def test_float_parameter_loops_give_the_general_loops_bits(param):
+    """Where a scalar parameter is itself a float (0.25, a float32 model's
+    prelu weight), the contiguous float32 loops of leaky_relu (and its
+    backward) and soft_shrink multiply or subtract in float (_kernels.pyx.tp
+    FLOAT_PARAM); the strided loops keep the double kernels. Both must give
+    the same bits everywhere: subnormal results, -0, inf, NaN included."""
+    f32 = np.float32
+    rng = np.random.default_rng(7)
+    mags = f32(2.0) ** np.arange(-149, 128, dtype=f32)
+    x = np.concatenate([mags, mags * f32(1.7), rng.standard_normal(5000).astype(f32) * 3,
+                        [f32(0.3), f32(0.5), f32(2.5), f32(np.inf), f32(0), f32(np.nan)]])
+    x = np.concatenate([x, -x, np.nextafter(x, f32(0))]).astype(f32)
+    gy = rng.standard_normal(x.size).astype(f32)
+
+    def strided(a):                                   # same values, not contiguous
+        return np.repeat(a, 2)[::2]
+    lambd = abs(param)
+    weight = np.float32(param) if _is_float(param) else param
+    cases = [lambda a, b: fa.leaky_relu(a, param),
+             lambda a, b: fa.leaky_relu_backward(b, a, negative_slope=param),
+             lambda a, b: fa.soft_shrink(a, lambd),
+             lambda a, b: fa.prelu(a, weight, axis=0)]
+    for fn in cases:
+        fast = fn(x, gy)
+        general = fn(strided(x), strided(gy))
+        assert fast.dtype == f32
+        np.testing.assert_array_equal(fast, general)
+        np.testing.assert_array_equal(np.signbit(fast), np.signbit(general))
+    # and the double formula rounded once, where the result is normal or 0
+    with np.errstate(all="ignore"):
+        want = np.where(x > 0, x.astype(np.float64), x.astype(np.float64) * param).astype(f32)
+    got = fa.leaky_relu(x, param)
+    ok = ~np.isnan(x) & ((want == 0) | (np.abs(want) >= np.finfo(f32).tiny))
+    np.testing.assert_array_equal(got[ok], want[ok])
+
+
+def _is_float(v):
+    return float(np.float32(v)) == v
+
+
+def test_softplus_beta_one_kernel_gives_the_same_bits_in_every_layout():
+    """float64 softplus and its backward at beta = 1 run a kernel of their
+    own (_math.pxd fa_softplus_b1, picked per call for a scalar beta and per
+    element for a beta array): contiguous, strided and broadcast-array calls
+    must agree to the bit, and other betas in the same array keep the
+    general kernel."""
+    rng = np.random.default_rng(11)
+    x = np.concatenate([rng.standard_normal(20000) * 30, [-800.0, -710.0, -705.0, 0.0, -0.0,
+                                                          700.0, np.inf, -np.inf, np.nan]])
+    gy = rng.standard_normal(x.size)
+    strided = (np.repeat(x, 2)[::2], np.repeat(gy, 2)[::2])
+    for beta in (1.0, 2.0):
+        want = fa.softplus(x, beta=beta)
+        want_g = fa.softplus_backward(gy, x, beta=beta)
+        np.testing.assert_array_equal(fa.softplus(strided[0], beta=beta), want)
+        np.testing.assert_array_equal(fa.softplus_backward(strided[1], strided[0], beta=beta), want_g)
+    # a beta array mixing 1 and 2: each element as the scalar call gives it
+    betas = np.where(np.arange(x.size) % 2 == 0, 1.0, 2.0)
+    got = _k.softplus(x, betas, np.inf)
+    want = np.where(betas == 1.0, fa.softplus(x, beta=1.0), fa.softplus(x, beta=2.0))
+    np.testing.assert_array_equal(got, want)
+    # log_sigmoid is softplus at beta = 1 reflected
+    np.testing.assert_array_equal(fa.log_sigmoid(x), -fa.softplus(-x))
+    np.testing.assert_array_equal(fa.log_sigmoid_backward(gy, x), fa.softplus_backward(gy, -x))

@@ -1611,19 +1611,18 @@ cdef inline float fa_hard_sigmoid_vjp_f32(float gy, float x) noexcept nogil:
     return g if x == x else x
 
 cdef inline float fa_hard_swish_f32(float x) noexcept nogil:
-    # x (x + 3) / 6 in float, carried exactly until the division: s + sl =
-    # 3 + x (Fast2Sum: |x| < 3 where it is used), x (s + sl) = ph + pl (FMA
-    # gives the product's rounding error). 2.3x faster than the double
-    # version at 10^6 (C microbenchmark: 145 vs 332 us, same bits on 10^6
-    # random inputs).
+    # x (x + 3) / 6 in float, rounded twice: s + sl = 3 + x exactly
+    # (Fast2Sum, |x| < 3 where it is used), x (s + sl) rounded once by one
+    # FMA (x sl is tiny), then the division: as the float64 kernel's two
+    # roundings, within the 2-ULP promise of a function that is not
+    # piecewise linear. Rounding it once (the product as a pair, / 6 by
+    # 1/6 in two floats: 0.5 ULP) took 22 instructions per 16 floats,
+    # compute-bound at twice hard_sigmoid's time (179 vs 91 us at 10^6, one
+    # thread; PyTorch 139); plain x (x + 3) / 6 (three roundings) measured
+    # 1.82 ULP, too near the bound.
     cdef float s = <float>3.0 + x
     cdef float sl = x - (s - <float>3.0)
-    cdef float ph = x * s
-    cdef float pl = fmaf(x, s, -ph) + x * sl
-    cdef float y = fa_div6_f32(ph, pl)
-    # |x| < 2^-60: the small terms above underflow, and x (x + 3)/6 rounds
-    # to x/2 (exact; x^2/6 is 2^-61 of it, too small to move the rounding)
-    y = x * <float>0.5 if fabsf(x) < <float>8.673617379884035e-19 else y
+    cdef float y = fmaf(x, s, x * sl) / <float>6.0
     y = x if x >= 3.0 else y
     return <float>0.0 if x <= -3.0 else y              # 0, not -inf * 0
 

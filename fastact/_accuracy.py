@@ -6,8 +6,8 @@ PLATFORM = 'Linux x86_64, glibc 2.36, NumPy 2.4.6, Python 3.11.7'
 # case -> (float32 forward, float32 backward, float64 forward, float64 backward),
 # maximum error in ULPs
 MEASURED = {
-    'celu': (0.56, 0.55, 0.98, 1.0),
-    'elu': (0.56, 0.55, 0.98, 1.0),
+    'celu': (0.56, 0.75, 0.98, 1.0),
+    'elu': (0.56, 0.75, 0.98, 1.0),
     'gelu': (0.58, 0.54, 1.34, 2.06),
     'gelu_tanh': (0.54, 0.54, 2.9, 3.23),
     'hard_shrink': (0.0, 0.0, 0.0, 0.0),

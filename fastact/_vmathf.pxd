@@ -35,7 +35,11 @@ cdef inline int fa_exp_reduce_f(float x, float lo, float* r, float* n_float) noe
     # x (clamped to [lo, 89]) = n ln2 + r, n by the shifter trick (see
     # fa_exp_reduce in _vmath.pxd); returns n.
     cdef float xc = x if x > lo else lo
-    xc = xc if xc < 89.0 else <float>89.0
+    return fa_exp_reduce_unclamped_f(xc if xc < 89.0 else <float>89.0, r, n_float)
+
+
+cdef inline int fa_exp_reduce_unclamped_f(float xc, float* r, float* n_float) noexcept nogil:
+    # fa_exp_reduce_f for an x the caller has clamped (|x| < 2^22 ln2)
     cdef float t = fmaf(xc, FA_LOG2E_F, FA_SHIFTER_F)
     cdef float n = t - FA_SHIFTER_F
     r[0] = fmaf(-n, FA_LN2_LO_F, fmaf(-n, FA_LN2_HI_F, xc))

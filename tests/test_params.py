@@ -227,3 +227,32 @@ def test_softplus_beta_one_kernel_gives_the_same_bits_in_every_layout():
     # log_sigmoid is softplus at beta = 1 reflected
     np.testing.assert_array_equal(fa.log_sigmoid(x), -fa.softplus(-x))
     np.testing.assert_array_equal(fa.log_sigmoid_backward(gy, x), fa.softplus_backward(gy, -x))
+
+
+@pytest.mark.parametrize("name", ["elu", "celu"])
+def test_float32_elu_backward_alpha_one_kernel(name):
+    """float32 elu' and celu' at alpha = 1 compute gy e^x in float with 2^n
+    applied in exact factors (_math.pxd fa_elu_vjp_f32_a1): the same bits in
+    every layout, within 2 ULP of float64 where the result is normal, also
+    for gradients near FLT_MAX times e^x far below float's range, and the
+    float64 kernel's NaN, inf and 0 elsewhere."""
+    f32 = np.float32
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.uniform(-180, 5, 20000), [-176.0, -150.0, -100.0, -87.5, -0.0, 0.0,
+                                                      -745.0, -746.0, -800.0, -np.inf, np.nan]])
+    x = x.astype(f32)
+    big = f32(np.finfo(f32).max)
+    backward = getattr(fa, name + "_backward")
+    for gy in (np.ones_like(x), np.full_like(x, big), np.full_like(x, -big),
+               rng.standard_normal(x.size).astype(f32)):
+        got = backward(gy, x, alpha=1.0)
+        np.testing.assert_array_equal(backward(np.repeat(gy, 2)[::2], np.repeat(x, 2)[::2],
+                                               alpha=1.0), got)
+        want = backward(gy.astype(np.float64), x.astype(np.float64), alpha=1.0)
+        normal = np.abs(want) >= np.finfo(f32).tiny
+        ulp = np.ldexp(1.0, np.frexp(want[normal])[1] - 24)      # float32's, exactly
+        assert np.all(np.abs(got[normal] - want[normal]) <= 2 * ulp)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    with np.errstate(invalid="ignore"):
+        inf_g = backward(np.full(4, np.inf, f32), np.array([-700, -745, -746, -np.inf], f32))
+    np.testing.assert_array_equal(inf_g, [np.inf, np.inf, np.nan, np.nan])

@@ -1388,8 +1388,16 @@ cdef inline double fa_glu(double a, double b) noexcept nogil:
 
 cdef inline void fa_glu_vjp(double gy, double a, double b, double* ga,
                             double* gb) noexcept nogil:
-    ga[0] = gy * fa_sigmoid(b)
-    gb[0] = fa_sigmoid_vjp(gy * a, b)
+    # sigmoid(b) and sigmoid'(b) = e/(1 + e)^2 from one e = e^-|b| (two
+    # exponentials before), sigmoid = (1 or e)/(1 + e)
+    # and sigmoid' each divided once with their exact remainders
+    # (fa_div_dd), 1 + e and (1 + e)^2 carried as pairs.
+    cdef double e = fa_exp(-fabs(b))
+    cdef double dl, ddl
+    cdef double d = fa_one_plus(e, 0.0, &dl)
+    cdef double dd = fa_square_dd(d, dl, &ddl)
+    ga[0] = gy * fa_div_dd(1.0 if b >= 0.0 else e, 0.0, d, dl)
+    gb[0] = (gy * a) * fa_div_dd(e, 0.0, dd, ddl)
 
 cdef inline void fa_gate_vjp(double gy, double b, double f, double df, double* ga,
                              double* gb) noexcept nogil:

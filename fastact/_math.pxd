@@ -40,6 +40,8 @@ cdef extern from *:
     /* e^(-128 LN2_HI) = 2^-128 e^(128 (ln 2 - LN2_HI)) (mpmath): undoes
        the shift x + 128 LN2_HI of the silu kernels' far tails at once */
     static const double E_M128_LN2_HI = 2.9387359488347877e-39;
+    /* K = e^(128 (ln 2 - LN2_HI)) - 1, the same as 1 + K times 2^-128 */
+    static const double E_128_K = 2.442515139295753e-08;
     /* Taylor series of the derivatives around their interior zeros, from
        tools/derivative_zero_series.py (mpmath). */
     /* gelu_d: zero x0 = -0.7517915246935644574579049, degree 28, |x - x0| <= 0.75 */
@@ -141,7 +143,7 @@ cdef extern from *:
     """
     const double INV_SQRT2_HI, INV_SQRT2_LO, TWO_OVER_SQRTPI, INV_SQRT_2PI, INV_SQRT_2PI_LO
     const double GELU_C_HI, GELU_C_LO, GELU_K2_HI, GELU_K2_LO
-    const double LN2_HI, LN2_LO, TWO_M128, E_M128_LN2_HI
+    const double LN2_HI, LN2_LO, TWO_M128, E_M128_LN2_HI, E_128_K
     const double GELU_D_X0_HI, GELU_D_X0_LO, GELU_TANH_D_X0_HI, GELU_TANH_D_X0_LO
     const double GELU_D_C[]
     const double GELU_TANH_D_C[]
@@ -757,6 +759,19 @@ cdef inline double fa_softplus_vjp(double gy, double x, double beta, double thre
     cdef double g = gy * fa_div_dd(1.0 if pos else eh, 0.0 if pos else el, d, dl)
     return gy if th > threshold else g
 
+cdef inline double fa_softplus_b1(double x, double beta, double threshold) noexcept nogil:
+    # fa_softplus at beta = 1 (PARAM_FAST, as fa_softplus_vjp_b1), the same
+    # numbers without the work beta needs (t = beta x as a pair, the tail k,
+    # two divisions by beta): max(x, 0) + log1p(e^-|x|); below x = -700,
+    # log1p(e^x) = e^x, shifted as in fa_silu and undone as E (1 + K) 2^-128
+    # (rounded once: E E_M128_LN2_HI rounds twice, 2.0 ULP there); -inf
+    # gives 0.
+    cdef bint far = x < -700.0
+    cdef double E = fa_exp(x + 128.0 * LN2_HI if far else -fabs(x))
+    cdef double y = (x if x > 0.0 else 0.0) + fa_log1p_unit(0.0 if far else E)
+    y = fma(E, E_128_K, E) * TWO_M128 if far else y
+    return x if x > threshold else y
+
 cdef inline double fa_softplus_vjp_b1(double gy, double x, double beta, double threshold) noexcept nogil:
     # fa_softplus_vjp at beta = 1 (the default; _kernels.pyx.tp PARAM_FAST
     # picks it once per call): t = x is exact, so plain roundings fit the
@@ -776,7 +791,7 @@ cdef inline double fa_softplus_vjp_b1(double gy, double x, double beta, double t
     return gy if x > threshold else g
 
 cdef inline double fa_log_sigmoid(double x) noexcept nogil:
-    return -fa_softplus(-x, 1.0, INFINITY)
+    return -fa_softplus_b1(-x, 1.0, INFINITY)
 
 cdef inline double fa_log_sigmoid_vjp(double gy, double x) noexcept nogil:
     return fa_softplus_vjp_b1(gy, -x, 1.0, INFINITY)      # sigmoid(-x)

@@ -37,10 +37,8 @@ cdef extern from *:
     /* 2^-128: undoing the 2^128 scaling of the tails by one multiplication,
        which rounds exactly as ldexp would (and vectorises). */
     static const double TWO_M128 = 2.938735877055718770e-39;
-    /* e^(-128 LN2_HI) = 2^-128 e^(128 (ln 2 - LN2_HI)) (mpmath): undoes
-       the shift x + 128 LN2_HI of the silu kernels' far tails at once */
-    static const double E_M128_LN2_HI = 2.9387359488347877e-39;
-    /* K = e^(128 (ln 2 - LN2_HI)) - 1, the same as 1 + K times 2^-128 */
+    /* K = e^(128 (ln 2 - LN2_HI)) - 1 (mpmath): e^(-128 LN2_HI) =
+       (1 + K) 2^-128 undoes the far tails' shift x + 128 LN2_HI */
     static const double E_128_K = 2.442515139295753e-08;
     /* Taylor series of the derivatives around their interior zeros, from
        tools/derivative_zero_series.py (mpmath). */
@@ -143,7 +141,7 @@ cdef extern from *:
     """
     const double INV_SQRT2_HI, INV_SQRT2_LO, TWO_OVER_SQRTPI, INV_SQRT_2PI, INV_SQRT_2PI_LO
     const double GELU_C_HI, GELU_C_LO, GELU_K2_HI, GELU_K2_LO
-    const double LN2_HI, LN2_LO, TWO_M128, E_M128_LN2_HI, E_128_K
+    const double LN2_HI, LN2_LO, TWO_M128, E_128_K
     const double GELU_D_X0_HI, GELU_D_X0_LO, GELU_TANH_D_X0_HI, GELU_TANH_D_X0_LO
     const double GELU_D_C[]
     const double GELU_TANH_D_C[]
@@ -230,6 +228,25 @@ cdef inline double fa_exp_tail(double s, double sl, bint far, double* k) noexcep
     cdef double a = sl + 128.0 * LN2_LO if far else sl
     k[0] = a * (1.0 + 0.5 * a)
     return fa_exp(s + 128.0 * LN2_HI if far else s)
+
+
+cdef inline double fa_undo_far_shift(double v) noexcept nogil:
+    # v e^(-128 LN2_HI) = v (1 + K) 2^-128: undoes the shift x + 128 LN2_HI
+    # of the beta = 1 kernels' far tails (fa_silu, fa_silu_vjp, fa_softplus_b1,
+    # fa_softplus_vjp_b1). One rounding (the FMA; 2^-128 is exact unless the
+    # result is subnormal), where multiplying by a rounded e^(-128 LN2_HI)
+    # would round twice.
+    return fma(v, E_128_K, v) * TWO_M128
+
+
+cdef inline double fa_far_shifted_arg(double x, bint far) noexcept nogil:
+    # -|x|, shifted by 128 LN2_HI where far (x < -700: e^x is subnormal from
+    # -708.4 while silu' stays normal down to -715); the caller undoes
+    # the shift by fa_undo_far_shift. The sum is exact (both on the 2^-43 grid
+    # of |x| < 1024); clamped at -700 (below, every result rounds to 0;
+    # NaN stays NaN).
+    cdef double a = (x + 128.0 * LN2_HI) if far else -fabs(x)
+    return a if not (a < -700.0) else -700.0
 
 
 # ---- relu ---------------------------------------------------------------
@@ -763,13 +780,13 @@ cdef inline double fa_softplus_b1(double x, double beta, double threshold) noexc
     # fa_softplus at beta = 1 (PARAM_FAST, as fa_softplus_vjp_b1), the same
     # numbers without the work beta needs (t = beta x as a pair, the tail k,
     # two divisions by beta): max(x, 0) + log1p(e^-|x|); below x = -700,
-    # log1p(e^x) = e^x, shifted as in fa_silu and undone as E (1 + K) 2^-128
-    # (rounded once: E E_M128_LN2_HI rounds twice, 2.0 ULP there); -inf
-    # gives 0.
+    # log1p(e^x) = e^x, shifted by 128 LN2_HI (exact, as in
+    # fa_far_shifted_arg, whose clamp fa_exp does not need) and undone by
+    # fa_undo_far_shift; -inf gives 0.
     cdef bint far = x < -700.0
     cdef double E = fa_exp(x + 128.0 * LN2_HI if far else -fabs(x))
     cdef double y = (x if x > 0.0 else 0.0) + fa_log1p_unit(0.0 if far else E)
-    y = fma(E, E_128_K, E) * TWO_M128 if far else y
+    y = fa_undo_far_shift(E) if far else y
     return x if x > threshold else y
 
 cdef inline double fa_softplus_vjp_b1(double gy, double x, double beta, double threshold) noexcept nogil:
@@ -780,13 +797,13 @@ cdef inline double fa_softplus_vjp_b1(double gy, double x, double beta, double t
     # in front of the division made GCC emit two masked divisions. Below
     # x = -700, sigmoid(x) = e^x (e^x^2 is far below its ULP; e^-x would
     # overflow from x = -709.8), shifted by 128 LN2_HI and undone by
-    # E_M128_LN2_HI as in fa_silu, before the product with gy: sigmoid
-    # itself rounds to 0 below x = -745, so gy = inf gives NaN there, as the
-    # general kernel and float32 do. -inf: gy * 0.
+    # fa_undo_far_shift before the product with gy: sigmoid itself rounds
+    # to 0 below x = -745, so gy = inf gives NaN there, as the general
+    # kernel and float32 do. -inf: gy * 0.
     cdef bint far = x < -700.0
     cdef double E = fa_exp(x + 128.0 * LN2_HI if far else -x)
     cdef double g = gy * (1.0 / (1.0 + E))
-    g = gy * (E * E_M128_LN2_HI) if far else g
+    g = gy * fa_undo_far_shift(E) if far else g
     g = g if x != -INFINITY else gy * 0.0
     return gy if x > threshold else g
 
@@ -918,26 +935,18 @@ cdef inline double fa_silu_d(double th, double tl) noexcept nogil:
 # compensated ones (78 and 141 instructions per 8 doubles on AVX-512,
 # against ~45 for PyTorch's Sleef formula).
 
-cdef inline double fa_silu_far_arg(double x, bint far) noexcept nogil:
-    # -|x|, shifted by 128 LN2_HI where far (x < -700: e^x is subnormal from
-    # -708.4 while silu' stays normal down to -715); the caller
-    # multiplies by E_M128_LN2_HI. The sum is exact (both on the 2^-43 grid
-    # of |x| < 1024); clamped at -700 (below, every result rounds to 0).
-    cdef double a = (x + 128.0 * LN2_HI) if far else -fabs(x)
-    return a if a > -700.0 else -700.0
-
 cdef inline double fa_silu(double x) noexcept nogil:
     # x / (1 + e^-x): exp's error and two roundings, the first two shrunk by
     # e^-x / (1 + e^-x) < 1 (measured in test_accuracy.py). Not reflected
     # as fa_x_sigmoid is (x e^x / (1 + e^x) for x < 0, as accurate): a
     # select in front of the division made GCC emit two masked divisions.
     # Below -700, x e^x with e^x shifted by 128 LN2_HI (exact, as in
-    # fa_silu_far_arg); -0 below -833 (and at -inf, not -inf * 0). e^-x = 0
+    # fa_far_shifted_arg); -0 below -833 (and at -inf, not -inf * 0). e^-x = 0
     # past x = 746 leaves x.
     cdef bint far = x < -700.0
     cdef double E = fa_exp(x + 128.0 * LN2_HI if far else -x)
     cdef double y = x / (1.0 + E)
-    y = (x * E) * E_M128_LN2_HI if far else y
+    y = fa_undo_far_shift(x * E) if far else y
     return y if not (x < -833.0) else -0.0
 
 cdef inline double fa_silu_vjp(double gy, double x) noexcept nogil:
@@ -950,10 +959,10 @@ cdef inline double fa_silu_vjp(double gy, double x) noexcept nogil:
     # ~2^-57: within the window of 0.05 around x0 where the tests bound it
     # absolutely (N ulp(1/64)), and ~0.5 ULP relative at its edge (e^r's
     # polynomial rounds to ~0.2 ULP). Past x = 45, 1; below -700, e^x (1 + x)
-    # shifted as in fa_silu_far_arg; -0 below -833.
+    # shifted as in fa_far_shifted_arg; -0 below -833.
     cdef bint far = x < -700.0
     cdef double el, dl, ddl
-    cdef double E = fa_exp_pair(fa_silu_far_arg(x, far), &el)
+    cdef double E = fa_exp_pair(fa_far_shifted_arg(x, far), &el)
     el = 0.0 if far else el
     cdef double d = fa_one_plus(0.0 if far else E, el, &dl)
     cdef double dd = fa_square_dd(d, dl, &ddl)
@@ -961,7 +970,7 @@ cdef inline double fa_silu_vjp(double gy, double x) noexcept nogil:
     cdef double m = ((1.0 + x) + E) + el
     cdef double neg = fma(E, m, el * m)
     cdef double g = fa_div_dd(neg if x < 0.0 else pos, 0.0, dd, ddl)
-    g = g * E_M128_LN2_HI if far else g
+    g = fa_undo_far_shift(g) if far else g
     g = g if not (x < -833.0) else -0.0             # and -inf, not NaN
     return gy * (g if not (x > 45.0) else 1.0)
 

@@ -1518,34 +1518,16 @@ cdef inline void fa_reglu_vjp(double gy, double a, double b, double* ga,
 # The clamps and cut-offs below stay in float: x is compared with the double
 # parameter's float rounding (hard_tanh) or with fa_float_below(parameter)
 # (the shrinks, threshold), which gives the double kernels' decisions, and
-# the few products and sums (soft_shrink, hard_swish) are carried as float
-# pairs and rounded once. Converting to double and back bounded the clamps
-# on AVX-512 (vcvtpd2ps + vinsertf64x4: hard_tanh 188 us vs 104 us for
-# PyTorch at 10^6 float32; float selects: ~copy speed); leaky_relu's single
-# product is cheaper in double than as a pair with its edge selects.
+# the few sums (soft_shrink, hard_sigmoid) are carried as float pairs and
+# rounded once. Converting to double and back bounded the clamps on AVX-512
+# (vcvtpd2ps + vinsertf64x4: hard_tanh 188 us vs 104 us for PyTorch at 10^6
+# float32; float selects: ~copy speed); products (leaky_relu, hard_swish')
+# are cheaper in double than as float pairs with their edge selects.
 
 cdef inline float fa_two_sum_lo_f(float a, float b, float s) noexcept nogil:
     # the rounding error of s = a + b in float (Knuth's two-sum), exact
     cdef float bv = s - a
     return (a - (s - bv)) + (b - bv)
-
-cdef inline float fa_mul_pair_f32(float x, float sh, float sl) noexcept nogil:
-    # x (sh + sl) for |sl| <= ulp(sh), rounded once: fma(x, sh, x sl) is
-    # within ~2^-47 relative of the exact product, so the result is the
-    # correctly rounded one except within 2^-23 ULP of a tie. Products below
-    # 2^-100 are computed scaled by 2^64 (exactly undone), so that x sl does
-    # not lose bits to the subnormal range; not for |x| >= 2^60 (then sh and
-    # sl are 0, the product is +-0, and x * 2^64 would overflow to inf * 0 =
-    # NaN). x = +-inf: inf sh (not inf - inf).
-    cdef bint tiny = ((fabsf(x * sh) < <float>7.888609052210118e-31)     # 2^-100
-                      & (fabsf(x) < <float>1.152921504606847e18))         # 2^60
-    cdef float up = <float>1.8446744073709552e19 if tiny else <float>1.0
-    cdef float down = <float>5.421010862427522e-20 if tiny else <float>1.0
-    cdef float xs = x * up
-    cdef float lo = xs * sl
-    lo = lo if fabsf(lo) < INFINITY else <float>0.0  # x = +-inf: inf*0, or inf - inf
-    lo = lo if x != 0.0 else xs * sh    # x = -0, sh > 0 > sl: -0 + +0 would be +0
-    return fmaf(xs, sh, lo) * down
 
 cdef inline float fa_relu_f32(float x) noexcept nogil:
     # as fa_relu, compared in float: through double, each 16 floats took two
@@ -1647,8 +1629,12 @@ cdef extern from *:
     /* 1/6 = FA_SIXTH_F + FA_SIXTH_LO_F to 2^-50 relative */
     static const float FA_SIXTH_F = 0.166666672f;
     static const float FA_SIXTH_LO_F = -4.96705388e-09f;
+    /* 1/6 = FA_SIXTH + FA_SIXTH_LO (mpmath), FA_SIXTH_LO > 0 */
+    static const double FA_SIXTH = 0.16666666666666666;
+    static const double FA_SIXTH_LO = 9.25185853854297e-18;
     """
     const float FA_SIXTH_F, FA_SIXTH_LO_F
+    const double FA_SIXTH, FA_SIXTH_LO
 
 cdef inline float fa_div6_f32(float ph, float pl) noexcept nogil:
     # (ph + pl) / 6 for |pl| <= ulp(ph), rounded once from a value within
@@ -1688,16 +1674,22 @@ cdef inline float fa_hard_swish_f32(float x) noexcept nogil:
     return <float>0.0 if x <= -3.0 else y              # 0, not -inf * 0
 
 cdef inline float fa_hard_swish_vjp_f32(float gy, float x) noexcept nogil:
-    # gy (2x + 3) / 6 in float: d + dl = 2x + 3 exactly (two-sum), the
-    # quotient q + ql = (d + dl) / 6 to ~2^-47, then gy q + gy ql rounded
-    # once (fa_mul_pair_f32): correctly rounded except within 2^-22 ULP of
-    # a tie. PyTorch's choice at the kinks: 0 at x = -3, gy at x = 3.
-    cdef float tx = <float>2.0 * x
-    cdef float d = tx + <float>3.0
-    cdef float dl = fa_two_sum_lo_f(tx, <float>3.0, d)
-    cdef float q = d * FA_SIXTH_F
-    cdef float ql = fmaf(d, FA_SIXTH_F, -q) + fmaf(d, FA_SIXTH_LO_F, dl * FA_SIXTH_F)
-    cdef float g = fa_mul_pair_f32(gy, q, ql)
+    # gy (2x + 3) / 6 through double: t = 2x + 3 and p = gy t are exact for
+    # |x| >= 1/32 (t has at most 29 bits, gy 24), and p/6 =
+    # fma(p, SIXTH, p SIXTH_LO) is within 2^-53 relative. A float midpoint m
+    # is either p/6 itself (then q = m exactly, and the float rounding breaks
+    # the tie as it should) or farther than 2^-53 |m| from it (|p - 6m| is at
+    # least p's last bit), more than half a double ULP of m: the double q
+    # rounds to the correct float. |x| < 1/32 rounds p (and t below
+    # 2^-29): correctly rounded except within 2^-27 ULP of a midpoint. The
+    # float pair version this replaced (two-sum, 1/6 in two floats, a
+    # product of pairs with its edge selects) took 38 instructions per 16
+    # floats against 27 (307 vs 325 us at 10^6, one thread), promised
+    # 2^-22 ULP, and lost bits of subnormal results (0.75 ULP there). Specials come out of the
+    # double arithmetic (inf 0 = NaN at x = -1.5, as the float64 kernel).
+    # PyTorch's choice at the kinks: 0 at x = -3, gy at x = 3.
+    cdef double p = <double>gy * fma(2.0, <double>x, 3.0)
+    cdef float g = <float>fma(p, FA_SIXTH, p * FA_SIXTH_LO)
     g = gy if x >= 3.0 else g
     return <float>0.0 if x <= -3.0 else g
 

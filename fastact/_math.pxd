@@ -40,6 +40,9 @@ cdef extern from *:
     /* K = e^(128 (ln 2 - LN2_HI)) - 1 (mpmath): e^(-128 LN2_HI) =
        (1 + K) 2^-128 undoes the far tails' shift x + 128 LN2_HI */
     static const double E_128_K = 2.442515139295753e-08;
+    /* the same for the gated units' shift by 1000 LN2_HI (mpmath) */
+    static const double E_1000_K = 1.9082151113348102e-07;
+    static const double TWO_M1000 = 9.332636185032189e-302;
     /* Taylor series of the derivatives around their interior zeros, from
        tools/derivative_zero_series.py (mpmath). */
     /* gelu_d: zero x0 = -0.7517915246935644574579049, degree 28, |x - x0| <= 0.75 */
@@ -141,7 +144,7 @@ cdef extern from *:
     """
     const double INV_SQRT2_HI, INV_SQRT2_LO, TWO_OVER_SQRTPI, INV_SQRT_2PI, INV_SQRT_2PI_LO
     const double GELU_C_HI, GELU_C_LO, GELU_K2_HI, GELU_K2_LO
-    const double LN2_HI, LN2_LO, TWO_M128, E_128_K
+    const double LN2_HI, LN2_LO, TWO_M128, E_128_K, E_1000_K, TWO_M1000
     const double GELU_D_X0_HI, GELU_D_X0_LO, GELU_TANH_D_X0_HI, GELU_TANH_D_X0_LO
     const double GELU_D_C[]
     const double GELU_TANH_D_C[]
@@ -247,6 +250,31 @@ cdef inline double fa_far_shifted_arg(double x, bint far) noexcept nogil:
     # NaN stays NaN).
     cdef double a = (x + 128.0 * LN2_HI) if far else -fabs(x)
     return a if not (a < -700.0) else -700.0
+
+
+# The gated units' far tails: a sigmoid(b), silu(a) b and their gradients
+# where the gate (e^b, a e^a below -700) is subnormal or 0 but its product
+# with the other half, up to 1.8e308, is still normal. The vectorised loops
+# compute the plain kernels and count such elements; only where there are
+# any, a scalar pass redoes them by the *_far kernels below (a select in the
+# kernels themselves made glu 29% slower). The exponent is shifted by
+# 1000 LN2_HI (exact, as in fa_far_shifted_arg), the product formed, and the
+# shift undone with one rounding: normal results stay accurate down to
+# t = -1401 (e^(t + 693) is normal there), where the other factor would
+# have to exceed 1e301.
+
+cdef inline double fa_undo_gate_shift(double v) noexcept nogil:
+    # v e^(-1000 LN2_HI) = v (1 + K) 2^-1000, rounded once by the FMA
+    return fma(v, E_1000_K, v) * TWO_M1000
+
+cdef inline double fa_gate_far(double v, double t, double scale) noexcept nogil:
+    # v e^t scale for t < -700 (scale a power of two that keeps v finite,
+    # applied exactly before the one rounding). Below t = -745.13, where the
+    # gate itself rounds to 0 in double, an infinite v gives NaN (inf * 0),
+    # as the float32 kernels (whose gate is a double) do.
+    if t < -745.1332191019412 and fabs(v) == INFINITY:
+        return v * 0.0
+    return fa_undo_gate_shift((v * fa_exp(t + 1000.0 * LN2_HI)) * scale)
 
 
 # ---- relu ---------------------------------------------------------------
@@ -1394,21 +1422,8 @@ cdef inline float fa_gelu_tanh_vjp_f32(float gy, float x) noexcept nogil:
 # x = [a, b] along an axis. fa_G(a, b) is the unit; fa_G_vjp(gy, a, b, &ga, &gb)
 # writes the gradients of both halves.
 
-cdef inline double fa_gate_silu(double a) noexcept nogil:
-    # a * sigmoid(a) = a / (1 + e^-a); past a = -709 e^-a is inf and the
-    # quotient -0, the limit; only a = -inf itself would give inf/inf.
-    if a == -INFINITY:
-        return -0.0
-    return a / (1.0 + fa_exp(-a))
-
-cdef inline double fa_gate_silu_d(double a) noexcept nogil:
-    # silu' = sigmoid(a) (1 + a sigmoid(-a)), each sigmoid as 1/(1 + e^-t)
-    # (no 1 - sigmoid cancellation); the infinities by their limits.
-    if fabs(a) == INFINITY:
-        return 1.0 if a > 0 else 0.0
-    return (1.0 + a / (1.0 + fa_exp(a))) / (1.0 + fa_exp(-a))
-
 cdef inline double fa_glu(double a, double b) noexcept nogil:
+    # below b = -700 the loops redo it by fa_glu_far
     return a * fa_sigmoid(b)
 
 cdef inline void fa_glu_vjp(double gy, double a, double b, double* ga,
@@ -1417,6 +1432,7 @@ cdef inline void fa_glu_vjp(double gy, double a, double b, double* ga,
     # exponentials before), sigmoid = (1 or e)/(1 + e)
     # and sigmoid' each divided once with their exact remainders
     # (fa_div_dd), 1 + e and (1 + e)^2 carried as pairs.
+    # (below b = -700 the loops redo it by fa_glu_far_vjp)
     cdef double e = fa_exp(-fabs(b))
     cdef double dl, ddl
     cdef double d = fa_one_plus(e, 0.0, &dl)
@@ -1431,11 +1447,52 @@ cdef inline void fa_gate_vjp(double gy, double b, double f, double df, double* g
     gb[0] = gy * f
 
 cdef inline double fa_swiglu(double a, double b) noexcept nogil:
-    return fa_gate_silu(a) * b
+    # silu(a) b = a / (1 + e^-a) b: past a = -709.8 e^-a is inf and silu -0
+    # (below a = -700 the loops redo it by fa_swiglu_far); a = -inf: -0 b.
+    cdef double y = (a / (1.0 + fa_exp(-a))) * b
+    return y if a != -INFINITY else -0.0 * b
 
 cdef inline void fa_swiglu_vjp(double gy, double a, double b, double* ga,
                                double* gb) noexcept nogil:
-    fa_gate_vjp(gy, b, fa_gate_silu(a), fa_gate_silu_d(a), ga, gb)
+    # silu = a / (1 + e^-a) and silu' = sigmoid(a) (1 + a sigmoid(-a)), each
+    # sigmoid as 1/(1 + e^-t) (no 1 - sigmoid cancellation), as selects (the
+    # branches on the infinities they replace blocked vectorisation); at
+    # +-inf the limits 1, 0 and -0. Below a = -700 the loops redo it by
+    # fa_swiglu_far_vjp.
+    cdef double en = fa_exp(-a)
+    cdef double f = a / (1.0 + en)
+    cdef double df = (1.0 + a / (1.0 + fa_exp(a))) / (1.0 + en)
+    df = df if fabs(a) != INFINITY else (1.0 if a > 0.0 else 0.0)
+    ga[0] = (gy * b) * df
+    gb[0] = gy * (f if a != -INFINITY else -0.0)
+
+# The far tails (see fa_gate_far), called by the loops where the gate's
+# argument is below -700: sigmoid(b) = e^b and sigmoid'(b) = e^b there (to
+# 2^-1000 relative), silu(a) = a e^a and silu'(a) = (1 + a) e^a. a and
+# 1 + a (|a| < 1402 where it matters) enter scaled by 2^-11, so that the
+# product with b or gy b cannot overflow; 2^11 comes back exactly.
+
+cdef inline double fa_glu_far(double a, double b) noexcept nogil:
+    return fa_gate_far(a, b, 1.0)
+
+cdef inline void fa_glu_far_vjp(double gy, double a, double b, double* ga,
+                                double* gb) noexcept nogil:
+    ga[0] = fa_gate_far(gy, b, 1.0)
+    gb[0] = fa_gate_far(gy * a, b, 1.0)
+
+cdef inline double fa_swiglu_far(double a, double b) noexcept nogil:
+    if a == -INFINITY:
+        return -0.0 * b
+    return fa_gate_far((a * 4.8828125e-4) * b, a, 2048.0)
+
+cdef inline void fa_swiglu_far_vjp(double gy, double a, double b, double* ga,
+                                   double* gb) noexcept nogil:
+    if a == -INFINITY:
+        ga[0] = (gy * b) * 0.0
+        gb[0] = gy * -0.0
+        return
+    ga[0] = fa_gate_far((gy * b) * ((1.0 + a) * 4.8828125e-4), a, 2048.0)
+    gb[0] = fa_gate_far(gy * (a * 4.8828125e-4), a, 2048.0)
 
 cdef inline double fa_geglu(double a, double b) noexcept nogil:
     return fa_gelu(a) * b

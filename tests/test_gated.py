@@ -284,3 +284,50 @@ def test_threads_do_not_change_a_bit():
             with fa.num_threads(n):
                 np.testing.assert_array_equal(fa.swiglu(x, axis=axis), want[0])
                 np.testing.assert_array_equal(fa.geglu_backward(1.0, x, axis=axis), want[1])
+
+
+def test_float64_gates_far_tails_against_mpmath():
+    """glu and swiglu in float64 where the gate underflows (sigmoid(b), or
+    silu(a), below e^-700) but the product with the other half is still a
+    normal number: within 4 ULP (API.md section 7), forward and backward.
+    glu(10, -709.9) = 4.9e-308 once came out 0."""
+    rng = np.random.default_rng(47)
+    n = 400
+    t = -rng.uniform(700, 1400, n)                      # the gate's argument
+    big = 10.0 ** rng.uniform(0, 300, n) * rng.choice([-1, 1], n)
+    gy = 10.0 ** rng.uniform(-5, 5, n)
+    cases = {"glu": (big, t), "swiglu": (t, big)}        # (a, b)
+    tiny = np.finfo(np.float64).tiny
+    for case, (a, b) in cases.items():
+        x = np.stack([a, b], axis=-1)                    # rows of [a, b]
+        y = call(case, x)[:, 0]
+        gx = grad(case, gy[:, None], x)
+        # the same numbers from one long row (the vectorised loop, which
+        # redoes its far elements in a second pass) and from strided halves
+        row = np.concatenate([a, b])[None, :]
+        strided = np.zeros((1, 4 * n))
+        strided[:, ::2] = row
+        for xr in (row, strided[:, ::2]):
+            np.testing.assert_array_equal(call(case, xr)[0], y)
+            g2 = grad(case, gy[None, :], xr)[0]
+            np.testing.assert_array_equal(g2, np.concatenate([gx[:, 0], gx[:, 1]]))
+        # in place (out= over x: the loops must not read overwritten inputs)
+        xr = row.copy()
+        call(case, xr, out=xr[:, :n])
+        np.testing.assert_array_equal(xr[0, :n], y)
+        xr = row.copy()
+        grad(case, gy[None, :], xr, out=xr)
+        np.testing.assert_array_equal(xr[0], np.concatenate([gx[:, 0], gx[:, 1]]))
+        checked = 0
+        with mp.workdps(40):
+            for i in range(n):
+                ai, bi = mp.mpf(a[i]), mp.mpf(b[i])
+                exact = [MP_FORWARD[case](ai, bi)]
+                exact += [mp.mpf(gy[i]) * d for d in MP[case](ai, bi)]
+                for got, want in zip((y[i], gx[i, 0], gx[i, 1]), exact):
+                    if not tiny <= abs(want) <= np.finfo(np.float64).max:
+                        continue
+                    checked += 1
+                    err = abs(mp.mpf(float(got)) - want) / abs(want)
+                    assert err <= 4 * EPS64, (case, a[i], b[i], gy[i], float(got), float(want))
+        assert checked > n

@@ -263,18 +263,14 @@ cdef inline double fa_far_shifted_arg(double x, bint far) noexcept nogil:
 # t = -1401 (e^(t + 693) is normal there), where the other factor would
 # have to exceed 1e301.
 
-cdef inline double fa_undo_gate_shift(double v) noexcept nogil:
-    # v e^(-1000 LN2_HI) = v (1 + K) 2^-1000, rounded once by the FMA
-    return fma(v, E_1000_K, v) * TWO_M1000
-
 cdef inline double fa_gate_far(double v, double t, double scale) noexcept nogil:
-    # v e^t scale for t < -700 (scale a power of two that keeps v finite,
-    # applied exactly before the one rounding). Below t = -745.13, where the
-    # gate itself rounds to 0 in double, an infinite v gives NaN (inf * 0),
-    # as the float32 kernels (whose gate is a double) do.
-    if t < -745.1332191019412 and fabs(v) == INFINITY:
-        return v * 0.0
-    return fa_undo_gate_shift((v * fa_exp(t + 1000.0 * LN2_HI)) * scale)
+    # v e^t scale for t < -700, with t + 1000 LN2_HI exact (t on the 2^-43
+    # grid, |t| < 2048): e^(t + 1000 LN2_HI) (1 + K) 2^-1000 = e^t, the
+    # product rounded once by the FMA. scale is a power of two (>= 2^-22)
+    # the caller took out of v so that v cannot overflow; it comes back in
+    # the same exact multiplication as 2^-1000.
+    cdef double ve = v * fa_exp(t + 1000.0 * LN2_HI)
+    return fma(ve, E_1000_K, ve) * (TWO_M1000 * scale)
 
 
 # ---- relu ---------------------------------------------------------------
@@ -1472,27 +1468,90 @@ cdef inline void fa_swiglu_vjp(double gy, double a, double b, double* ga,
 # 1 + a (|a| < 1402 where it matters) enter scaled by 2^-11, so that the
 # product with b or gy b cannot overflow; 2^11 comes back exactly.
 
+cdef inline bint fa_gate_rounds_to_0(double t) noexcept nogil:
+    # e^t rounds to 0 by itself below t = ln(2^-1075): there an infinite
+    # other factor gives NaN (inf * 0), as in the float32 kernels (whose
+    # gate is a double) and sigmoid'
+    return t < -745.1332191019412
+
 cdef inline double fa_glu_far(double a, double b) noexcept nogil:
+    if fa_gate_rounds_to_0(b) and fabs(a) == INFINITY:
+        return a * 0.0
     return fa_gate_far(a, b, 1.0)
 
 cdef inline void fa_glu_far_vjp(double gy, double a, double b, double* ga,
                                 double* gb) noexcept nogil:
-    ga[0] = fa_gate_far(gy, b, 1.0)
-    gb[0] = fa_gate_far(gy * a, b, 1.0)
+    ga[0] = gy * 0.0 if fa_gate_rounds_to_0(b) and fabs(gy) == INFINITY else fa_gate_far(gy, b, 1.0)
+    cdef double gya = gy * a
+    gb[0] = gya * 0.0 if fa_gate_rounds_to_0(b) and fabs(gya) == INFINITY else fa_gate_far(gya, b, 1.0)
 
 cdef inline double fa_swiglu_far(double a, double b) noexcept nogil:
-    if a == -INFINITY:
+    if a == -INFINITY or (fa_gate_rounds_to_0(a) and fabs(b) == INFINITY):
         return -0.0 * b
     return fa_gate_far((a * 4.8828125e-4) * b, a, 2048.0)
 
 cdef inline void fa_swiglu_far_vjp(double gy, double a, double b, double* ga,
                                    double* gb) noexcept nogil:
-    if a == -INFINITY:
-        ga[0] = (gy * b) * 0.0
+    cdef double gyb = gy * b
+    if a == -INFINITY or (fa_gate_rounds_to_0(a) and fabs(gyb) == INFINITY):
+        ga[0] = gyb * 0.0
+    else:
+        ga[0] = fa_gate_far(gyb * ((1.0 + a) * 4.8828125e-4), a, 2048.0)
+    if a == -INFINITY or (fa_gate_rounds_to_0(a) and fabs(gy) == INFINITY):
         gb[0] = gy * -0.0
-        return
-    ga[0] = fa_gate_far((gy * b) * ((1.0 + a) * 4.8828125e-4), a, 2048.0)
-    gb[0] = fa_gate_far(gy * (a * 4.8828125e-4), a, 2048.0)
+    else:
+        gb[0] = fa_gate_far(gy * (a * 4.8828125e-4), a, 2048.0)
+
+
+# geglu's far tail, a < -36 (below, gelu(a) nears and enters the subnormal
+# range while gelu(a) b can still be normal, down to a = -53): the
+# asymptotic series Phi(a) = phi(a)/|a| S(1/a^2), S(y) = 1 - y + 3y^2 -
+# 15y^3 + ... (A&S 26.2.12; the terms alternate and the first one omitted
+# bounds the error: 2027025 y^8 < 3e-19 for |a| >= 36), phi(a) =
+# e^(-a^2/2)/sqrt(2 pi) with a^2 = h + l exact (FMA) and e^(-l/2) = 1 - l/2.
+# gelu(a) = a Phi(a) = -phi(a) S and gelu'(a) = Phi(a) + a phi(a) =
+# phi(a) (a - S/a). b (gy b) enters scaled by 2^-100: e^(-h/2 + 693) is up
+# to e^45. gelu and gelu' round to 0 by themselves below -38.5801 and
+# -38.6040 (float32's cut-offs): there an infinite factor gives NaN.
+# (The vectorised kernels are exact to -36; only far lanes come here.)
+
+cdef inline double fa_gelu_far_parts(double a, double* h, double* S) noexcept nogil:
+    # h = a^2 rounded, S = S(1/a^2), and the returned c = e^(-l/2)/sqrt(2 pi)
+    # (l = a^2 - h), each to about one rounding: phi(a) = c e^(-h/2)
+    h[0] = a * a
+    cdef double l = fma(a, a, -h[0])
+    cdef double y = 1.0 / h[0]
+    cdef double p = -135135.0
+    p = fma(p, y, 10395.0)
+    p = fma(p, y, -945.0)
+    p = fma(p, y, 105.0)
+    p = fma(p, y, -15.0)
+    p = fma(p, y, 3.0)
+    p = fma(p, y, -1.0)
+    S[0] = fma(p, y, 1.0)
+    return INV_SQRT_2PI + (INV_SQRT_2PI_LO - 0.5 * l * INV_SQRT_2PI)
+
+cdef inline double fa_geglu_far(double a, double b) noexcept nogil:
+    cdef double h, S
+    if a == -INFINITY or (a < -38.5801415 and fabs(b) == INFINITY):
+        return -0.0 * b
+    cdef double c = fa_gelu_far_parts(a, &h, &S)
+    return -fa_gate_far((b * 7.888609052210118e-31) * (c * S), -0.5 * h, 1.2676506002282294e30)
+
+cdef inline void fa_geglu_far_vjp(double gy, double a, double b, double* ga,
+                                  double* gb) noexcept nogil:
+    cdef double h, S
+    cdef double gyb = gy * b
+    cdef double c = fa_gelu_far_parts(a, &h, &S)
+    cdef double d = a - S / a          # S/a is a 1/|a| correction to a
+    if a == -INFINITY or (a < -38.603969 and fabs(gyb) == INFINITY):
+        ga[0] = gyb * 0.0
+    else:
+        ga[0] = fa_gate_far((gyb * 7.888609052210118e-31) * (c * d), -0.5 * h, 1.2676506002282294e30)
+    if a == -INFINITY or (a < -38.5801415 and fabs(gy) == INFINITY):
+        gb[0] = gy * -0.0
+    else:
+        gb[0] = -fa_gate_far((gy * 7.888609052210118e-31) * (c * S), -0.5 * h, 1.2676506002282294e30)
 
 cdef inline double fa_geglu(double a, double b) noexcept nogil:
     return fa_gelu(a) * b
@@ -1547,6 +1606,42 @@ cdef inline double fa_geglu_tanh(double a, double b) noexcept nogil:
 cdef inline void fa_geglu_tanh_vjp(double gy, double a, double b, double* ga,
                                    double* gb) noexcept nogil:
     fa_gate_vjp(gy, b, fa_gelu_tanh(a), fa_gelu_tanh_vjp(1.0, a), ga, gb)
+
+# geglu_tanh's far tail, a < -21 (t = 2 sqrt(2/pi) (a + 0.044715 a^3) <
+# -694): gelu_tanh(a) = a sigmoid(t) = a e^(t + tl) and its derivative
+# sigmoid(t) (1 + a t'(a)) = e^(t + tl) (1 + xdt) (to 2^-1000 relative),
+# t + tl and xdt from fa_gelu_tanh_arg; the factors scaled by 2^-5 (|a| <=
+# 30) and 2^-13 (|1 + xdt| < 5900) so that they cannot overflow. Below
+# a = -30 the result is 0 (-0 b, as the vectorised kernel). Where the
+# vectorised kernel's gate is 0 by itself, an infinite factor gives NaN as
+# there (and in float32, which runs that kernel).
+
+cdef inline double fa_geglu_tanh_far(double a, double b) noexcept nogil:
+    cdef double t, tl, xdt
+    if not (a >= -30.0) or (fabs(b) == INFINITY and fa_gelu_tanh(a) == 0.0):
+        return fa_gelu_tanh(a) * b
+    fa_gelu_tanh_arg(a, &t, &tl, &xdt)
+    cdef double v = (a * 0.03125) * b
+    return fa_gate_far(fma(v, tl, v), t, 32.0)
+
+cdef inline void fa_geglu_tanh_far_vjp(double gy, double a, double b, double* ga,
+                                       double* gb) noexcept nogil:
+    cdef double t, tl, xdt, v
+    cdef double gyb = gy * b
+    if not (a >= -30.0):
+        fa_geglu_tanh_vjp(gy, a, b, ga, gb)
+        return
+    fa_gelu_tanh_arg(a, &t, &tl, &xdt)
+    if fabs(gyb) == INFINITY and fa_gelu_tanh_vjp(1.0, a) == 0.0:
+        ga[0] = gyb * 0.0
+    else:
+        v = gyb * ((1.0 + xdt) * 1.220703125e-4)
+        ga[0] = fa_gate_far(fma(v, tl, v), t, 8192.0)
+    if fabs(gy) == INFINITY and fa_gelu_tanh(a) == 0.0:
+        gb[0] = gy * fa_gelu_tanh(a)
+    else:
+        v = gy * (a * 0.03125)
+        gb[0] = fa_gate_far(fma(v, tl, v), t, 32.0)
 
 cdef inline double fa_reglu(double a, double b) noexcept nogil:
     return fa_relu(a) * b

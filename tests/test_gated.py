@@ -37,7 +37,16 @@ MP = {
     "geglu": lambda a, b: (b * (mp.erfc(-a / mp.sqrt(2)) / 2 + a * mp.npdf(a)),
                            a * mp.erfc(-a / mp.sqrt(2)) / 2),
     "reglu": lambda a, b: (b if a > 0 else 0, max(a, 0)),
+    "geglu_tanh": lambda a, b: _mp_gelu_tanh_and_d(a, b),
 }
+
+
+def _mp_gelu_tanh_and_d(a, b):
+    """d/da and d/db of gelu_tanh(a) b: sigmoid(t) (1 + a t'(a) (1 -
+    sigmoid(t))) b and a sigmoid(t), t = 2 sqrt(2/pi) (a + 0.044715 a^3)."""
+    k, c = 2 * mp.sqrt(2 / mp.pi), mp.mpf("0.044715")
+    s = 1 / (1 + mp.exp(-k * (a + c * a ** 3)))
+    return b * s * (1 + a * k * (1 + 3 * c * a ** 2) * (1 - s)), a * s
 
 
 def public(case):
@@ -287,16 +296,20 @@ def test_threads_do_not_change_a_bit():
 
 
 def test_float64_gates_far_tails_against_mpmath():
-    """glu and swiglu in float64 where the gate underflows (sigmoid(b), or
-    silu(a), below e^-700) but the product with the other half is still a
-    normal number: within 4 ULP (API.md section 7), forward and backward.
-    glu(10, -709.9) = 4.9e-308 once came out 0."""
+    """glu, swiglu and geglu in float64 where the gate underflows (sigmoid(b)
+    or silu(a) below e^-700, gelu(a) below a = -37.5 and -21.8 for the tanh
+    form) but the product with
+    the other half is still a normal number: within 4 ULP (API.md section 7),
+    forward and backward. glu(10, -709.9) = 4.9e-308 once came out 0."""
     rng = np.random.default_rng(47)
     n = 400
     t = -rng.uniform(700, 1400, n)                      # the gate's argument
     big = 10.0 ** rng.uniform(0, 300, n) * rng.choice([-1, 1], n)
     gy = 10.0 ** rng.uniform(-5, 5, n)
-    cases = {"glu": (big, t), "swiglu": (t, big)}        # (a, b)
+    t_gelu = -rng.uniform(36, 53, n)                     # gelu(a) subnormal or 0 from -37.5
+    t_tanh = -rng.uniform(21, 25, n)                     # gelu_tanh(a) subnormal from -21.8
+    cases = {"glu": (big, t), "swiglu": (t, big), "geglu": (t_gelu, big),
+             "geglu_tanh": (t_tanh, big)}                # (a, b)
     tiny = np.finfo(np.float64).tiny
     for case, (a, b) in cases.items():
         x = np.stack([a, b], axis=-1)                    # rows of [a, b]
@@ -318,7 +331,7 @@ def test_float64_gates_far_tails_against_mpmath():
         xr = row.copy()
         grad(case, gy[None, :], xr, out=xr)
         np.testing.assert_array_equal(xr[0], np.concatenate([gx[:, 0], gx[:, 1]]))
-        checked = 0
+        checked, worst = 0, 0
         with mp.workdps(40):
             for i in range(n):
                 ai, bi = mp.mpf(a[i]), mp.mpf(b[i])
@@ -328,6 +341,8 @@ def test_float64_gates_far_tails_against_mpmath():
                     if not tiny <= abs(want) <= np.finfo(np.float64).max:
                         continue
                     checked += 1
-                    err = abs(mp.mpf(float(got)) - want) / abs(want)
-                    assert err <= 4 * EPS64, (case, a[i], b[i], gy[i], float(got), float(want))
+                    ulps = abs(mp.mpf(float(got)) - want) / np.spacing(abs(float(want)))
+                    worst = max(worst, ulps)
+                    assert ulps <= 4, (case, a[i], b[i], gy[i], float(got), float(want))
+        print(case, "far tail: worst", float(worst), "ULP over", checked, "results")
         assert checked > n

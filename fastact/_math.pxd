@@ -1486,72 +1486,25 @@ cdef inline void fa_glu_far_vjp(double gy, double a, double b, double* ga,
     gb[0] = gya * 0.0 if fa_gate_rounds_to_0(b) and fabs(gya) == INFINITY else fa_gate_far(gya, b, 1.0)
 
 cdef inline double fa_swiglu_far(double a, double b) noexcept nogil:
-    if a == -INFINITY or (fa_gate_rounds_to_0(a) and fabs(b) == INFINITY):
-        return -0.0 * b
+    if not (a >= -1500.0) or (fa_gate_rounds_to_0(a) and fabs(b) == INFINITY):
+        return fa_swiglu(a, b)      # -0 b: a 2^-11 b could overflow there
     return fa_gate_far((a * 4.8828125e-4) * b, a, 2048.0)
 
 cdef inline void fa_swiglu_far_vjp(double gy, double a, double b, double* ga,
                                    double* gb) noexcept nogil:
     cdef double gyb = gy * b
-    if a == -INFINITY or (fa_gate_rounds_to_0(a) and fabs(gyb) == INFINITY):
+    if not (a >= -1500.0):
+        fa_swiglu_vjp(gy, a, b, ga, gb)     # 0 and -0 (see fa_swiglu_far)
+        return
+    if fa_gate_rounds_to_0(a) and fabs(gyb) == INFINITY:
         ga[0] = gyb * 0.0
     else:
         ga[0] = fa_gate_far(gyb * ((1.0 + a) * 4.8828125e-4), a, 2048.0)
-    if a == -INFINITY or (fa_gate_rounds_to_0(a) and fabs(gy) == INFINITY):
+    if fa_gate_rounds_to_0(a) and fabs(gy) == INFINITY:
         gb[0] = gy * -0.0
     else:
         gb[0] = fa_gate_far(gy * (a * 4.8828125e-4), a, 2048.0)
 
-
-# geglu's far tail, a < -36 (below, gelu(a) nears and enters the subnormal
-# range while gelu(a) b can still be normal, down to a = -53): the
-# asymptotic series Phi(a) = phi(a)/|a| S(1/a^2), S(y) = 1 - y + 3y^2 -
-# 15y^3 + ... (A&S 26.2.12; the terms alternate and the first one omitted
-# bounds the error: 2027025 y^8 < 3e-19 for |a| >= 36), phi(a) =
-# e^(-a^2/2)/sqrt(2 pi) with a^2 = h + l exact (FMA) and e^(-l/2) = 1 - l/2.
-# gelu(a) = a Phi(a) = -phi(a) S and gelu'(a) = Phi(a) + a phi(a) =
-# phi(a) (a - S/a). b (gy b) enters scaled by 2^-100: e^(-h/2 + 693) is up
-# to e^45. gelu and gelu' round to 0 by themselves below -38.5801 and
-# -38.6040 (float32's cut-offs): there an infinite factor gives NaN.
-# (The vectorised kernels are exact to -36; only far lanes come here.)
-
-cdef inline double fa_gelu_far_parts(double a, double* h, double* S) noexcept nogil:
-    # h = a^2 rounded, S = S(1/a^2), and the returned c = e^(-l/2)/sqrt(2 pi)
-    # (l = a^2 - h), each to about one rounding: phi(a) = c e^(-h/2)
-    h[0] = a * a
-    cdef double l = fma(a, a, -h[0])
-    cdef double y = 1.0 / h[0]
-    cdef double p = -135135.0
-    p = fma(p, y, 10395.0)
-    p = fma(p, y, -945.0)
-    p = fma(p, y, 105.0)
-    p = fma(p, y, -15.0)
-    p = fma(p, y, 3.0)
-    p = fma(p, y, -1.0)
-    S[0] = fma(p, y, 1.0)
-    return INV_SQRT_2PI + (INV_SQRT_2PI_LO - 0.5 * l * INV_SQRT_2PI)
-
-cdef inline double fa_geglu_far(double a, double b) noexcept nogil:
-    cdef double h, S
-    if a == -INFINITY or (a < -38.5801415 and fabs(b) == INFINITY):
-        return -0.0 * b
-    cdef double c = fa_gelu_far_parts(a, &h, &S)
-    return -fa_gate_far((b * 7.888609052210118e-31) * (c * S), -0.5 * h, 1.2676506002282294e30)
-
-cdef inline void fa_geglu_far_vjp(double gy, double a, double b, double* ga,
-                                  double* gb) noexcept nogil:
-    cdef double h, S
-    cdef double gyb = gy * b
-    cdef double c = fa_gelu_far_parts(a, &h, &S)
-    cdef double d = a - S / a          # S/a is a 1/|a| correction to a
-    if a == -INFINITY or (a < -38.603969 and fabs(gyb) == INFINITY):
-        ga[0] = gyb * 0.0
-    else:
-        ga[0] = fa_gate_far((gyb * 7.888609052210118e-31) * (c * d), -0.5 * h, 1.2676506002282294e30)
-    if a == -INFINITY or (a < -38.5801415 and fabs(gy) == INFINITY):
-        gb[0] = gy * -0.0
-    else:
-        gb[0] = -fa_gate_far((gy * 7.888609052210118e-31) * (c * S), -0.5 * h, 1.2676506002282294e30)
 
 cdef inline double fa_geglu(double a, double b) noexcept nogil:
     return fa_gelu(a) * b
@@ -1606,6 +1559,59 @@ cdef inline double fa_geglu_tanh(double a, double b) noexcept nogil:
 cdef inline void fa_geglu_tanh_vjp(double gy, double a, double b, double* ga,
                                    double* gb) noexcept nogil:
     fa_gate_vjp(gy, b, fa_gelu_tanh(a), fa_gelu_tanh_vjp(1.0, a), ga, gb)
+
+# geglu's far tail, a < -36 (below, gelu(a) nears and enters the subnormal
+# range while gelu(a) b can still be normal, down to a = -53): the
+# asymptotic series Phi(a) = phi(a)/|a| S(1/a^2), S(y) = 1 - y + 3y^2 -
+# 15y^3 + ... (A&S 26.2.12; the terms alternate and the first one omitted
+# bounds the error: 2027025 y^8 < 3e-19 for |a| >= 36), phi(a) =
+# e^(-a^2/2)/sqrt(2 pi) with a^2 = h + l exact (FMA) and e^(-l/2) = 1 - l/2.
+# gelu(a) = a Phi(a) = -phi(a) S and gelu'(a) = Phi(a) + a phi(a) =
+# phi(a) (a - S/a). b (gy b) enters scaled by 2^-100: e^(-h/2 + 693) is up
+# to e^45. gelu and gelu' round to 0 by themselves below -38.5801 and
+# -38.6040 (float32's cut-offs): there an infinite factor gives NaN.
+# (The vectorised kernels are exact to -36; only far lanes come here.)
+
+cdef inline double fa_gelu_far_parts(double a, double* h, double* S) noexcept nogil:
+    # h = a^2 rounded, S = S(1/a^2), and the returned c = e^(-l/2)/sqrt(2 pi)
+    # (l = a^2 - h), each to about one rounding: phi(a) = c e^(-h/2)
+    h[0] = a * a
+    cdef double l = fma(a, a, -h[0])
+    cdef double y = 1.0 / h[0]
+    cdef double p = -135135.0
+    p = fma(p, y, 10395.0)
+    p = fma(p, y, -945.0)
+    p = fma(p, y, 105.0)
+    p = fma(p, y, -15.0)
+    p = fma(p, y, 3.0)
+    p = fma(p, y, -1.0)
+    S[0] = fma(p, y, 1.0)
+    return INV_SQRT_2PI + (INV_SQRT_2PI_LO - 0.5 * l * INV_SQRT_2PI)
+
+cdef inline double fa_geglu_far(double a, double b) noexcept nogil:
+    cdef double h, S
+    if not (a >= -60.0) or (a < -38.5801415 and fabs(b) == INFINITY):
+        return -0.0 * b             # gelu(a) b is 0 below -54 for any b
+    cdef double c = fa_gelu_far_parts(a, &h, &S)
+    return -fa_gate_far((b * 7.888609052210118e-31) * (c * S), -0.5 * h, 1.2676506002282294e30)
+
+cdef inline void fa_geglu_far_vjp(double gy, double a, double b, double* ga,
+                                  double* gb) noexcept nogil:
+    cdef double h, S
+    if not (a >= -60.0):
+        fa_geglu_vjp(gy, a, b, ga, gb)      # 0 and -0 there (c d could overflow)
+        return
+    cdef double gyb = gy * b
+    cdef double c = fa_gelu_far_parts(a, &h, &S)
+    cdef double d = a - S / a          # S/a is a 1/|a| correction to a
+    if a < -38.603969 and fabs(gyb) == INFINITY:
+        ga[0] = gyb * 0.0
+    else:
+        ga[0] = fa_gate_far((gyb * 7.888609052210118e-31) * (c * d), -0.5 * h, 1.2676506002282294e30)
+    if a < -38.5801415 and fabs(gy) == INFINITY:
+        gb[0] = gy * -0.0
+    else:
+        gb[0] = -fa_gate_far((gy * 7.888609052210118e-31) * (c * S), -0.5 * h, 1.2676506002282294e30)
 
 # geglu_tanh's far tail, a < -21 (t = 2 sqrt(2/pi) (a + 0.044715 a^3) <
 # -694): gelu_tanh(a) = a sigmoid(t) = a e^(t + tl) and its derivative

@@ -346,3 +346,25 @@ def test_float64_gates_far_tails_against_mpmath():
                     assert ulps <= 4, (case, a[i], b[i], gy[i], float(got), float(want))
         print(case, "far tail: worst", float(worst), "ULP over", checked, "results")
         assert checked > n
+
+
+def test_float64_gates_far_beyond_any_normal_result():
+    """Gate arguments so negative that every product is 0 (huge other half
+    included): 0 with the vectorised kernel's sign, not NaN from an
+    intermediate overflow, forward and backward; an infinite other half
+    gives NaN (inf * 0), as in float32."""
+    far = {"glu": [(1e300, -1e6), (-1e300, -1e300)],
+           "swiglu": [(-1e300, 1e10), (-1e6, -1e306)],
+           "geglu": [(-1e300, 1e300), (-1e6, -1e306)],
+           "geglu_tanh": [(-1e300, 1e300), (-1e6, -1e306)]}
+    for case, pairs in far.items():
+        gate_first = case != "glu"
+        for a, b in pairs:
+            x = np.array([[a, b]])
+            y = call(case, x)
+            assert y[0, 0] == 0, (case, a, b, y)
+            g = grad(case, np.array([[3.0]]), x)
+            assert np.all(g == 0), (case, a, b, g)
+            inf = np.array([[a, np.inf]]) if gate_first else np.array([[np.inf, b]])
+            with np.errstate(invalid="ignore"):
+                assert np.isnan(call(case, inf)[0, 0]), (case, a, b)

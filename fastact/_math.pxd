@@ -1277,10 +1277,13 @@ cdef inline float fa_swish_vjp_f32(float gy, float x, double beta) noexcept nogi
 
 cdef inline double fa_softplus_f32acc(double x, double beta, double threshold) noexcept nogil:
     # log1p(e^t)/beta = max(t, 0)/beta + log1p(e^-|t|)/beta, t = beta x;
-    # x itself where t > threshold (PyTorch's cut-off, inf by default)
+    # x itself where t > threshold (PyTorch's cut-off, inf by default). A
+    # NaN t keeps x in the first term (the exponential turns NaN into 0), so
+    # y is NaN for NaN x or beta, and a NaN threshold selects y, as float64
+    # does ("t <= threshold" returned x for beta NaN)
     cdef double t = beta * x
-    cdef double y = (x if t > 0.0 else 0.0) + fa_log1p_unit_f32acc(fa_exp_normal_f32acc(-fabs(t))) * (1.0 / beta)
-    return y if t <= threshold else x
+    cdef double y = (x if not (t <= 0.0) else 0.0) + fa_log1p_unit_f32acc(fa_exp_normal_f32acc(-fabs(t))) * (1.0 / beta)
+    return x if t > threshold else y
 
 cdef inline float fa_softplus_f32(float x, double beta, double threshold) noexcept nogil:
     return <float>fa_softplus_f32acc(x, beta, threshold)

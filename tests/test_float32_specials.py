@@ -56,3 +56,18 @@ def test_swish_with_a_special_beta(beta):
     np.testing.assert_array_equal(kinds(r32), kinds(r64))
     np.testing.assert_array_equal(kinds(g32), kinds(g64))
     assert t_is_nan.any() and np.isnan(r32[t_is_nan]).all()
+
+
+@pytest.mark.parametrize("kw", [{"beta": np.nan}, {"threshold": np.nan},
+                                {"beta": np.nan, "threshold": np.nan}])
+def test_softplus_with_a_nan_parameter(kw):
+    """softplus with beta or threshold NaN: the same kinds of result in both
+    dtypes (float32 once returned x where beta was NaN, float64 NaN)."""
+    x = EXTREMES
+    with np.errstate(all="ignore"):
+        r32 = fa.softplus(x, **kw)
+        r64 = fa.softplus(x.astype(np.float64), **kw).astype(np.float32)
+        g32 = fa.softplus_backward(np.ones_like(x), x, **kw)
+        g64 = fa.softplus_backward(np.ones(x.size), x.astype(np.float64), **kw).astype(np.float32)
+    np.testing.assert_array_equal(kinds(r32), kinds(r64))
+    np.testing.assert_array_equal(kinds(g32), kinds(g64))

@@ -9,7 +9,7 @@
 # math raises (exp overflow and the like) are discarded by the loops, so
 # the formulas may overflow where the limit is right (1/(1+inf) = 0).
 
-from fastact._vmath cimport (fa_erfc64_dd, fa_exp, fa_exp_f32acc, fa_exp_pair, fa_exp_normal_f32acc, fa_expm1, fa_expm1_neg_f32acc, fa_log1p_unit,
+from fastact._vmath cimport (fa_erfc64_dd, fa_exp, fa_exp_f32acc, fa_exp_pair, fa_exp_normal_f32acc, fa_expm1, fa_expm1_neg, fa_expm1_neg_f32acc, fa_log1p_unit,
                              fa_log1p_unit_f32acc,
                              fa_tanh as fa_vtanh)
 from fastact._vmathf cimport (fa_expf, fa_expf_neg_split, fa_expm1_reduced_f, fa_exp_reduce_unclamped_f,
@@ -637,9 +637,10 @@ cdef inline double fa_mul_lo(double b, double x, double p) noexcept nogil:
     return fma(b, x, -p) if fabs(p) <= DBL_MAX else 0.0
 
 cdef inline double fa_exp_lo(double th, double tl) noexcept nogil:
-    # e^(th + tl) = e^th (1 + tl) for |tl| <= ulp(th) (tl^2 < 2^-100).
+    # e^(th + tl) = e^th (1 + tl) for |tl| <= ulp(th) (tl^2 < 2^-100);
+    # inf where e^th is (inf tl + inf is NaN for tl < 0: celu' with alpha < 0)
     cdef double e = fa_exp(th)
-    return fma(e, tl, e)
+    return fma(e, tl, e) if e < INFINITY else e
 
 cdef inline double fa_div6_dd(double s, double sl) noexcept nogil:
     # (s + sl) / 6 for |sl| <= ulp(s)/2, rounded once. No division (vdivpd
@@ -706,7 +707,7 @@ cdef inline double fa_leaky_relu_vjp_param(double gy, double x, double slope) no
 # selu'(0) = scale * alpha, celu'(0) = 1.
 
 cdef inline double fa_elu(double x, double alpha) noexcept nogil:
-    return x if x > 0.0 else alpha * fa_expm1(x)
+    return x if x > 0.0 else alpha * fa_expm1_neg(x)
 
 cdef inline double fa_elu_vjp(double gy, double x, double alpha) noexcept nogil:
     return gy if x > 0.0 else gy * (alpha * fa_exp(x))
@@ -723,7 +724,7 @@ cdef inline double fa_selu(double x) noexcept nogil:
     # scale * x with scale in hi + lo: rounded once.
     if x > 0.0:
         return fma(SELU_SCALE_HI, x, SELU_SCALE_LO * x)
-    return fa_mul_sa(fa_expm1(x))
+    return fa_mul_sa(fa_expm1_neg(x))
 
 cdef inline double fa_selu_vjp(double gy, double x) noexcept nogil:
     if x > 0.0:
@@ -736,8 +737,22 @@ cdef inline double fa_selu_vjp_y(double gy, double y) noexcept nogil:
     return gy * (y + SELU_SA_HI)
 
 cdef inline double fa_celu(double x, double alpha) noexcept nogil:
-    # = max(0, x) + min(0, alpha expm1(x / alpha)) for every alpha != 0
-    return x if x > 0.0 else alpha * fa_expm1(x / alpha)
+    # = max(0, x) + min(0, alpha expm1(x / alpha)) for every alpha != 0.
+    # alpha > 0 runs fa_celu_pos; here alpha < 0, where x / alpha = q + ql
+    # is positive for x < 0 and e^q carries |q| times q's rounding (233 ULP
+    # at q = 682): expm1(q + ql) = expm1(q) + e^q ql to first order, with
+    # ql the exact remainder by FMA (as fa_celu_vjp).
+    cdef double q = x / alpha
+    cdef double m = fa_expm1(q)
+    cdef double ql = fma(-q, alpha, x) / alpha
+    cdef double c = fma(m + 1.0, ql, m)
+    c = c if c == c else m                      # m = inf: inf * ql + inf
+    return x if x > 0.0 else alpha * c
+
+cdef inline double fa_celu_pos(double x, double alpha) noexcept nogil:
+    # fa_celu for alpha > 0 (_kernels.pyx.tp PARAM_FAST), the same bits:
+    # x / alpha <= 0 where it is used
+    return x if x > 0.0 else alpha * fa_expm1_neg(x / alpha)
 
 cdef inline double fa_celu_vjp(double gy, double x, double alpha) noexcept nogil:
     # e^(x/alpha) with x/alpha = q + ql (exact remainder by FMA): e^q has the
@@ -1381,9 +1396,18 @@ cdef inline float fa_selu_vjp_f32(float gy, float x) noexcept nogil:
     return <float>(gy * d if xd == xd else xd)
 
 cdef inline float fa_celu_f32(float x, double alpha) noexcept nogil:
+    # any alpha != 0: for alpha < 0 and x < 0 the argument x / alpha is
+    # positive (celu(-1, alpha=-1) = -expm1(1) = -1.718), beyond
+    # fa_expm1_neg_f32acc, so the float64 expm1. alpha > 0, the usual case,
+    # goes to fa_celu_f32_pos (_kernels.pyx.tp PARAM_FAST).
     cdef double xd = x
-    # x * (1/alpha), not x / alpha: the argument's extra 2^-53 relative error
-    # is far below float precision, and the division bounded the loop
+    return <float>(xd if xd > 0.0 else alpha * fa_expm1(xd / alpha))
+
+cdef inline float fa_celu_f32_pos(float x, double alpha) noexcept nogil:
+    # alpha > 0: x / alpha <= 0 where the exponential is used. x * (1/alpha),
+    # not x / alpha: the argument's extra 2^-53 relative error is far below
+    # float precision, and the division bounded the loop
+    cdef double xd = x
     return <float>(xd if xd > 0.0 else alpha * fa_expm1_neg_f32acc(xd * (1.0 / alpha)))
 
 cdef inline float fa_celu_vjp_f32(float gy, float x, double alpha) noexcept nogil:
@@ -1893,6 +1917,9 @@ cdef inline float fa_leaky_relu_vjp_y_f32(float gy, float y, double slope) noexc
 
 cdef inline bint fa_is_one(double v) noexcept nogil:
     return v == 1.0
+
+cdef inline bint fa_is_positive(double v) noexcept nogil:
+    return v > 0.0
 
 cdef inline bint fa_is_float(double v) noexcept nogil:
     # v is a float32 value (or NaN: then no, and the general kernel runs)

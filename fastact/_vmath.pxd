@@ -13,7 +13,7 @@
 # Taylor polynomial of e^r (the reduction and the use of an fma Horner scheme
 # follow Muller, "Elementary Functions", ch. 11; constants are 1/k!).
 
-from libc.math cimport fma
+from libc.math cimport copysign, fabs, fma
 
 from fastact._common cimport fa_bits, fa_from_bits
 
@@ -23,8 +23,15 @@ cdef extern from *:
     static const double FA_LN2_HI = 0.6931471805599453;      /* ln 2 rounded */
     static const double FA_LN2_LO = 2.3190468138462996e-17;  /* ln 2 - FA_LN2_HI */
     static const double FA_SHIFTER = 6755399441055744.0;     /* 1.5 * 2^52 */
+    /* the bits of 746.0: e^x is 0 below -746 and inf above 710, where the
+       two halves 2^h 2^(n - h) of fa_exp overflow by themselves (n <= 1077) */
+    static const long long FA_BITS_746 = 0x4087500000000000LL;
+    static const long long FA_BITS_60 = 0x404e000000000000LL;    /* expm1(-60) rounds to -1 */
+    static const long long FA_BITS_20 = 0x4034000000000000LL;    /* tanh(20) rounds to 1 */
+    static const long long FA_ABS_BITS = 0x7fffffffffffffffLL;   /* all but the sign */
     """
     const double FA_LOG2E, FA_LN2_HI, FA_LN2_LO, FA_SHIFTER
+    const long long FA_BITS_746, FA_BITS_60, FA_BITS_20, FA_ABS_BITS
 
 # erfc in double, branch-free (fastact/_erfc64.h, fitted by
 # tools/fit_erfc64.py): max 0.71 ULP. fa_erfc64_dd(z, zl, k) = erfc(z + zl),
@@ -71,6 +78,17 @@ cdef inline long long fa_exp_reduce(double x, double lo, double* r,
     return fa_exp_reduce_unclamped(xc if xc < 710.0 else 710.0, r, n_double)
 
 
+cdef inline double fa_clamp_magnitude(double x, long long c_bits) noexcept nogil:
+    # x with |x| clamped to c (c_bits = fa_bits(c), c > 0), sign kept; NaN
+    # becomes +-c. On the bits: non-negative doubles order as their int64
+    # patterns, so the clamp is one integer min (vpminsq on AVX-512), where
+    # a two-sided float clamp took seven compares, mask operations and
+    # blends (GCC keeps the NaN cases of x > lo ? x : lo apart).
+    cdef long long b = fa_bits(x)
+    cdef long long m = b & FA_ABS_BITS
+    return fa_from_bits((b ^ m) | (m if m < c_bits else c_bits))
+
+
 cdef inline long long fa_exp_reduce_unclamped(double x, double* r,
                                               double* n_double) noexcept nogil:
     # fa_exp_reduce for x the caller has already clamped
@@ -95,10 +113,10 @@ cdef inline double fa_pow2(long long n) noexcept nogil:
 cdef inline double fa_exp(double x) noexcept nogil:
     # e^x = 2^n e^r, 2^n applied in two halves, 2^h 2^(n - h) with
     # h = round(n/2), so subnormal results and the overflow to inf come out
-    # of ordinary multiplications (x is clamped to [-746, 710]: e^x is 0 or
+    # of ordinary multiplications (|x| is clamped to 746: e^x is 0 or
     # inf beyond). NaN is passed through.
     cdef double r, nd
-    cdef long long n = fa_exp_reduce(x, -746.0, &r, &nd)
+    cdef long long n = fa_exp_reduce_unclamped(fa_clamp_magnitude(x, FA_BITS_746), &r, &nd)
     cdef long long h = fa_half(nd)
     cdef double y = fma(fa_exp_taylor_q(r), r, 1.0) * fa_pow2(h) * fa_pow2(n - h)
     return y if x == x else x
@@ -133,9 +151,9 @@ cdef inline double fa_exp_reduced_f32acc(double r) noexcept nogil:
 cdef inline double fa_exp_f32acc(double x) noexcept nogil:
     # e^x to float32 accuracy only (relative error < 6e-9, a tenth of a
     # float ULP), for float32 kernels that compute in double: as fa_exp with
-    # a degree-7 Taylor polynomial. x is clamped to [-746, 710].
+    # a degree-7 Taylor polynomial. |x| is clamped to 746.
     cdef double r, nd
-    cdef long long n = fa_exp_reduce(x, -746.0, &r, &nd)
+    cdef long long n = fa_exp_reduce_unclamped(fa_clamp_magnitude(x, FA_BITS_746), &r, &nd)
     cdef long long h = fa_half(nd)
     cdef double y = fa_exp_reduced_f32acc(r) * fa_pow2(h) * fa_pow2(n - h)
     return y if x == x else x
@@ -162,12 +180,24 @@ cdef inline double fa_expm1_neg_f32acc(double x) noexcept nogil:
     # e^x - 1 for x <= 0 to float32 accuracy (relative error < 1e-8), for
     # the float32 kernels of ELU/SELU/CELU, which select x itself for x > 0:
     # as fa_expm1 with the degree-7 polynomial of fa_exp_f32acc and x
-    # clamped to [-60, 0] (no overflow branch). NaN and -0.0 pass through.
+    # clamped to [-60, 0] (no overflow branch; a positive x gives
+    # e^-x - 1, which the callers drop). NaN and -0.0 pass through.
     cdef double r, nd
-    cdef double xc = x if x < 0.0 else 0.0
-    cdef long long n = fa_exp_reduce(xc, -60.0, &r, &nd)
+    cdef long long n = fa_exp_reduce_unclamped(-fabs(fa_clamp_magnitude(x, FA_BITS_60)), &r, &nd)
     cdef double s = fa_pow2(n)
     cdef double y = fma(s * fa_exp_taylor_low(1.0 / 5040.0, r), r, s - 1.0)
+    return y if ((x == x) & (x != 0.0)) else x
+
+
+cdef inline double fa_expm1_neg(double x) noexcept nogil:
+    # fa_expm1 for x <= 0 (ELU's branch), the same bits: without the
+    # overflow side (a second exponential) and with the clamp to [-60, 0]
+    # as one integer min (fa_clamp_magnitude). A positive x gives
+    # e^-x - 1, which the callers drop. NaN and -0.0 pass through.
+    cdef double r, nd
+    cdef long long n = fa_exp_reduce_unclamped(-fabs(fa_clamp_magnitude(x, FA_BITS_60)), &r, &nd)
+    cdef double s = fa_pow2(n)
+    cdef double y = fma(s * fa_exp_taylor_q(r), r, s - 1.0)
     return y if ((x == x) & (x != 0.0)) else x
 
 
@@ -252,11 +282,19 @@ cdef inline double fa_tanh(double x) noexcept nogil:
     # cancellation near 0); above: (1 - e) / (1 + e), e = exp(-2|x|) < 1/3,
     # where the rounding of e hardly matters; exactly 1 past |x| = 19.1.
     # The sign is restored last (tanh(-0.0) = -0.0); NaN passes through.
+    # m and e come from one reduction of -2a: the bits of fa_expm1 and
+    # fa_exp (|x| is clamped to 20, where e is still normal, so 2^n is one
+    # factor), and one division for both sides.
     cdef double a = x if x >= 0.0 else -x
-    cdef double m = fa_expm1(-2.0 * a)
-    cdef double small = -m / (2.0 + m)
-    cdef double e = fa_exp(-2.0 * a)
-    cdef double large = (1.0 - e) / (1.0 + e)
-    cdef double t = small if a <= 0.55 else large
+    cdef double r, nd
+    cdef long long n = fa_exp_reduce_unclamped(-2.0 * fabs(fa_clamp_magnitude(x, FA_BITS_20)), &r, &nd)
+    cdef double s = fa_pow2(n)
+    cdef double q = fa_exp_taylor_q(r)
+    cdef double m = fma(s * q, r, s - 1.0)
+    cdef double e = fma(q, r, 1.0) * s
+    cdef bint near0 = a <= 0.55
+    cdef double num = -m if near0 else 1.0 - e
+    cdef double den = 2.0 + m if near0 else 1.0 + e
+    cdef double t = num / den
     t = t if a == a else x
-    return t if not (x < 0.0) else -t
+    return copysign(t, x)       # t >= 0 (m = +0 at x = 0 gives num = -0)

@@ -31,20 +31,22 @@ cdef inline float fa_expm1_reduced_f(float r) noexcept nogil:
     return q
 
 
-cdef inline int fa_exp_reduce_f(float x, float lo, float* r, float* n_float) noexcept nogil:
-    # x (clamped to [lo, 89]) = n ln2 + r, n by the shifter trick (see
-    # fa_exp_reduce in _vmath.pxd); returns n.
-    cdef float xc = x if x > lo else lo
-    return fa_exp_reduce_unclamped_f(xc if xc < 89.0 else <float>89.0, r, n_float)
-
-
 cdef inline int fa_exp_reduce_unclamped_f(float xc, float* r, float* n_float) noexcept nogil:
-    # fa_exp_reduce_f for an x the caller has clamped (|x| < 2^22 ln2)
+    # x = n ln2 + r for an x the caller has clamped (|x| < 2^22 ln2), n by
+    # the shifter trick (see fa_exp_reduce in _vmath.pxd); returns n.
     cdef float t = fmaf(xc, FA_LOG2E_F, FA_SHIFTER_F)
     cdef float n = t - FA_SHIFTER_F
     r[0] = fmaf(-n, FA_LN2_LO_F, fmaf(-n, FA_LN2_HI_F, xc))
     n_float[0] = n
     return fa_bitsf(t) - fa_bitsf(FA_SHIFTER_F)
+
+
+cdef inline float fa_clamp_magnitude_f(float x, int c_bits) noexcept nogil:
+    # x with |x| clamped to c (c_bits = fa_bitsf(c) > 0), sign kept, NaN to
+    # +-c: one integer min on the bits (fa_clamp_magnitude in _vmath.pxd)
+    cdef int b = fa_bitsf(x)
+    cdef int m = b & 0x7fffffff
+    return fa_from_bitsf((b ^ m) | (m if m < c_bits else c_bits))
 
 
 cdef inline float fa_pow2f(int n) noexcept nogil:
@@ -54,10 +56,11 @@ cdef inline float fa_pow2f(int n) noexcept nogil:
 
 cdef inline float fa_expf(float x) noexcept nogil:
     # e^x = 2^n e^r with 2^n in two halves (subnormal results and the
-    # overflow to inf come out of the multiplications); x is clamped to
-    # [-104, 89] (e^x rounds to 0 or inf beyond). NaN passes through.
+    # overflow to inf come out of the multiplications); |x| is clamped to
+    # 104 (e^x rounds to 0 below -104, and to inf above 89 through the
+    # halves). NaN passes through.
     cdef float r, nf
-    cdef int n = fa_exp_reduce_f(x, -104.0, &r, &nf)
+    cdef int n = fa_exp_reduce_unclamped_f(fa_clamp_magnitude_f(x, 0x42d00000), &r, &nf)   # |x| <= 104
     cdef int h = fa_bitsf(nf * <float>0.5 + FA_SHIFTER_F) - fa_bitsf(FA_SHIFTER_F)
     cdef float y = fmaf(fa_expm1_reduced_f(r), r, 1.0) * fa_pow2f(h) * fa_pow2f(n - h)
     return y if x == x else x
@@ -70,10 +73,11 @@ cdef inline float fa_expf_neg_split(float x, float* lo, float* scale) noexcept n
     # Sterbenz, hi in [0.7, 1.42] before scaling). Below x = -80 the pair is
     # scaled by 2^64 (scale = 2^-64, else 1) so that e^x, subnormal from
     # x = -87.3, keeps its precision until the caller's result is scaled back.
-    # x is clamped at -120 (where every use underflows to 0); NaN is not
+    # x is clamped at -120 (where every use underflows to 0; a positive x is
+    # taken as -x); NaN is not
     # passed through (callers select it).
     cdef float r, nf
-    cdef int n = fa_exp_reduce_f(x, -120.0, &r, &nf)
+    cdef int n = fa_exp_reduce_unclamped_f(-fabsf(fa_clamp_magnitude_f(x, 0x42f00000)), &r, &nf)   # -120 <= x <= 0
     cdef bint far = x < -80.0
     cdef int k = 64 if far else 0
     scale[0] = <float>5.42101086242752217e-20 if far else <float>1.0
@@ -103,6 +107,8 @@ cdef inline float fa_tanhf(float x) noexcept nogil:
     cdef float small = fmaf(a * z, p, a)
     cdef float e = fa_expf(<float>-2.0 * a)
     cdef float large = <float>1.0 - (<float>2.0 * e) / (<float>1.0 + e)
-    cdef float t = small if a <= 0.55 else large
+    # a <= 0.55 as a float compare (against the double 0.55 GCC converted
+    # a to double): no float lies in (0.55, 0.55f], 0.55f = 0.55000001
+    cdef float t = small if a < <float>0.55 else large
     t = t if a == a else x
     return t if not (x < 0.0) else -t

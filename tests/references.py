@@ -161,6 +161,8 @@ VARIANTS = {
     "leaky_relu_neg": ("leaky_relu", ({"negative_slope": -0.3},) + _leaky(-0.3)[1:] + ((),)),
     "elu_alpha": ("elu", ({"alpha": 2.5},) + _elu(2.5) + ((),)),
     "celu_alpha": ("celu", ({"alpha": 0.7},) + _celu(0.7) + ((),)),
+    # alpha < 0: x / alpha > 0 for x < 0 (float32 once returned -0 there)
+    "celu_neg": ("celu", ({"alpha": -1.5},) + _celu(-1.5) + ((),)),
     "hard_tanh_wide": ("hard_tanh", ({"min_val": -0.3, "max_val": 2.7},
                                      lambda x: min(max(x, mp.mpf(-0.3)), mp.mpf(2.7)),
                                      lambda x: _step(x, -0.3, 2.7), ())),

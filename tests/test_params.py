@@ -89,6 +89,15 @@ def test_negative_parameters_follow_the_formula():
     x = np.array([-2.0, -0.5, 0.5, 2.0])
     np.testing.assert_allclose(fa.celu(x, alpha=-2.0),
                                np.where(x > 0, x, -2.0 * np.expm1(x / -2.0)), rtol=1e-15)
+    # float32 too: its kernel for alpha > 0 takes only x / alpha <= 0, and
+    # once served alpha < 0 as well (-0 for every x < 0)
+    x32 = np.array([-80.0, -2.0, -0.5, -1e-30, 0.5, 2.0], np.float32)
+    x64 = x32.astype(np.float64)
+    for alpha in (-2.0, -0.3):
+        got = fa.celu(x32, alpha=alpha)
+        want = np.where(x64 > 0, x64, alpha * np.expm1(x64 / alpha))
+        np.testing.assert_allclose(got, want.astype(np.float32), rtol=2.4e-7)
+        np.testing.assert_array_equal(fa.celu(x32[::-1][::2], alpha=alpha), got[::-1][::2])
     np.testing.assert_allclose(fa.elu(x, alpha=-1.0), np.where(x > 0, x, -np.expm1(x)),
                                rtol=1e-15)
     np.testing.assert_allclose(fa.swish(x, beta=-1.5), x / (1 + np.exp(1.5 * x)), rtol=1e-15)

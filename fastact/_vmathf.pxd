@@ -88,6 +88,32 @@ cdef inline float fa_expf_neg_split(float x, float* lo, float* scale) noexcept n
     return h * p
 
 
+cdef inline float fa_log1pf_unit(float y, float yl) noexcept nogil:
+    # log(1 + y + yl) for 0 <= y <= 1, |yl| <= ulp(y), natively in float
+    # (softplus and log_sigmoid at beta = 1): fdlibm's scheme as
+    # fa_log1p_unit in _vmath.pxd, with FreeBSD e_logf.c's R(z) (|Lg - R| <=
+    # 2^-34.24 for |s| <= 0.1716). 1 + y = 2^k (1 + f + g): f = y (k = 0) or
+    # (y - 1)/2 (k = 1, y > sqrt 2 - 1), y - 1 by Fast2Sum with its rounding
+    # kept in g, together with yl; g enters as g / (1 + f) ~ g (1 - f + f^2),
+    # which is 2^-24 of f and needs only a few bits. The final subtractions
+    # round twice: softplus and log_sigmoid from it are within 1.30 ULP on
+    # every float32 (tools/exhaustive_f32.py).
+    cdef bint big = y > <float>0.41421356
+    cdef float k = <float>1.0 if big else <float>0.0
+    cdef float d = y - <float>1.0                     # Fast2Sum(-1, y): |y| <= 1
+    cdef float dl = y - (d + <float>1.0)
+    cdef float f = fmaf(<float>0.5 * k, d, (<float>1.0 - k) * y)
+    cdef float g = fmaf(<float>0.5 * k, dl + yl, (<float>1.0 - k) * yl)
+    cdef float s = f / (<float>2.0 + f)
+    cdef float z = s * s
+    cdef float w = z * z
+    cdef float R = fmaf(z, fmaf(w, <float>0.28498786688, <float>0.66666662693),
+                        w * fmaf(w, <float>0.24279078841, <float>0.40000972152))
+    cdef float hfsq = <float>0.5 * f * f
+    cdef float c = fmaf(s, hfsq + R, fmaf(k, FA_LN2_LO_F, g * fmaf(f, f - <float>1.0, <float>1.0)))
+    return fmaf(k, FA_LN2_HI_F, -((hfsq - c) - f))
+
+
 cdef inline float fa_tanhf(float x) noexcept nogil:
     # |x| <= 0.55: the Taylor series x + x^3 P(x^2) to x^19 (remainder
     # < 5e-9 relative); above: tanh a = 1 - 2e/(1+e), e = exp(-2a) <= 1/3,

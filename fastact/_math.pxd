@@ -1269,8 +1269,11 @@ cdef inline float fa_silu_f32(float x) noexcept nogil:
     cdef float el, scale
     cdef float eh = fa_expf_neg_split(-fabsf(x), &el, &scale)
     cdef bint neg = x < 0.0
-    cdef float n = x * eh if neg else x
-    cdef float nl = fmaf(x, eh, -n) + x * el if neg else <float>0.0
+    # n + nl = x * (eh + el) or x * 1, the factor selected rather than the
+    # products: a select on n made GCC compute the quotient below twice
+    cdef float f = eh if neg else <float>1.0
+    cdef float n = x * f
+    cdef float nl = fmaf(x, f, -n) + x * (el if neg else <float>0.0)
     cdef float e = eh * scale
     cdef float d = <float>1.0 + e
     cdef float dl = (e - (d - <float>1.0)) + el * scale
@@ -1285,10 +1288,15 @@ cdef inline float fa_silu_vjp_f32(float gy, float x) noexcept nogil:
     return <float>(gy * fa_dx_x_sigmoid_f32acc(x, 1.0))
 
 cdef inline float fa_swish_f32(float x, double beta) noexcept nogil:
-    return <float>fa_x_sigmoid_f32acc(x, beta * x)
+    # beta = 0: x / 2 as float64 (t = 0 * inf is NaN, the limit is inf)
+    cdef double y = fa_x_sigmoid_f32acc(x, beta * x)
+    return <float>(0.5 * x if beta == 0.0 else y)
 
 cdef inline float fa_swish_vjp_f32(float gy, float x, double beta) noexcept nogil:
-    return <float>(gy * fa_dx_x_sigmoid_f32acc(beta * x, 1.0))
+    # beta = 0: gy / 2 for every x but NaN, as float64
+    cdef double g = fa_dx_x_sigmoid_f32acc(beta * x, 1.0)
+    g = (0.5 if x == x else <double>x) if beta == 0.0 else g
+    return <float>(gy * g)
 
 cdef inline double fa_softplus_f32acc(double x, double beta, double threshold) noexcept nogil:
     # log1p(e^t)/beta = max(t, 0)/beta + log1p(e^-|t|)/beta, t = beta x;

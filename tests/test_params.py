@@ -81,6 +81,13 @@ def test_swish_with_beta_zero_is_half_x():
     np.testing.assert_array_equal(fa.swish(X, beta=0.0), X / 2)
     np.testing.assert_array_equal(fa.swish_backward(1.0, X, beta=0.0), 0.5)
     assert np.isnan(fa.swish(np.nan, beta=0.0))
+    # both dtypes, infinities included (float32 once gave NaN: t = 0 * inf)
+    x = np.array([-np.inf, -3e38, -2.5, -0.0, 0.0, 1.5, 3e38, np.inf, np.nan])
+    for dtype in (np.float32, np.float64):
+        xd = x.astype(dtype)
+        np.testing.assert_array_equal(fa.swish(xd, beta=0.0), xd / 2)
+        np.testing.assert_array_equal(fa.swish_backward(np.full_like(xd, 3.0), xd, beta=0.0),
+                                      np.where(np.isnan(xd), np.nan, 1.5).astype(dtype))
 
 
 def test_negative_parameters_follow_the_formula():

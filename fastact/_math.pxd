@@ -12,7 +12,7 @@
 from fastact._vmath cimport (fa_erfc64_dd, fa_exp, fa_exp_f32acc, fa_exp_pair, fa_exp_normal_f32acc, fa_expm1, fa_expm1_neg, fa_expm1_neg_f32acc, fa_log1p_unit,
                              fa_log1p_unit_f32acc,
                              fa_tanh as fa_vtanh)
-from fastact._vmathf cimport (fa_expf, fa_expf_neg_split, fa_log1pf_unit, fa_expm1_reduced_f, fa_exp_reduce_unclamped_f,
+from fastact._vmathf cimport (fa_clamp_magnitude_f, fa_expf, fa_expf_neg_split, fa_log1pf_unit, fa_expm1_reduced_f, fa_exp_reduce_unclamped_f,
                               fa_pow2f, fa_tanhf)
 from fastact._common cimport fa_bitsf, fa_from_bitsf
 from libc.math cimport copysignf, fabs, fabsf, fma, fmaf, INFINITY
@@ -1400,8 +1400,9 @@ cdef inline float fa_elu_vjp_f32_a1(float gy, float x, double alpha) noexcept no
     # infinite gy). A factor that takes the product below the normal range
     # is followed only by factors <= 1: such results are subnormal anyway.
     cdef float r, nf
-    cdef float xc = x if x < 0.0 else <float>0.0          # and NaN -> 0
-    xc = xc if xc > -200.0 else <float>-200.0
+    # -|x| clamped at -200 by one integer min (a positive x gives e^-x,
+    # dropped below; NaN gives -200, restored last)
+    cdef float xc = -fabsf(fa_clamp_magnitude_f(x, 0x43480000))
     cdef int n = fa_exp_reduce_unclamped_f(xc, &r, &nf)
     cdef float h = fmaf(fa_expm1_reduced_f(r), r, 1.0) * <float>0.5
     cdef int k = n + 1

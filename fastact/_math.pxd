@@ -1287,6 +1287,21 @@ cdef inline float fa_silu_f32(float x) noexcept nogil:
 cdef inline float fa_silu_vjp_f32(float gy, float x) noexcept nogil:
     return <float>(gy * fa_dx_x_sigmoid_f32acc(x, 1.0))
 
+# swish at beta = 1 (the default) is silu: twins for _kernels.pyx.tp
+# PARAM_FAST, silu's kernels (native float32; float64 with plain roundings)
+# where the general ones carry beta x.
+cdef inline float fa_swish_f32_b1(float x, double beta) noexcept nogil:
+    return fa_silu_f32(x)
+
+cdef inline float fa_swish_vjp_f32_b1(float gy, float x, double beta) noexcept nogil:
+    return fa_silu_vjp_f32(gy, x)
+
+cdef inline double fa_swish_b1(double x, double beta) noexcept nogil:
+    return fa_silu(x)
+
+cdef inline double fa_swish_vjp_b1(double gy, double x, double beta) noexcept nogil:
+    return fa_silu_vjp(gy, x)
+
 cdef inline float fa_swish_f32(float x, double beta) noexcept nogil:
     # beta = 0: x / 2 as float64 (t = 0 * inf is NaN, the limit is inf)
     cdef double y = fa_x_sigmoid_f32acc(x, beta * x)

@@ -148,7 +148,7 @@ ELEMENTWISE += (
     Elementwise("soft_shrink", "x - lambd * sign(x) if |x| > lambd else 0",
                 params=(("lambd", 0.5),), checks=("lambd >= 0",),
                 f32=("soft_shrink", "soft_shrink_vjp")),
-    Elementwise("tanh_shrink", "x - tanh(x)", cost=32),
+    Elementwise("tanh_shrink", "x - tanh(x)", cost=32, f32=("tanh_shrink",)),
     Elementwise("threshold", "x if x > threshold else value",
                 params=(("threshold", REQUIRED), ("value", REQUIRED)),
                 f32=("threshold", "threshold_vjp")),

@@ -4,6 +4,8 @@ piecewise-linear functions exact. Each test prints its worst case."""
 
 import functools
 
+import mpmath as mp
+
 import numpy as np
 import pytest
 
@@ -114,6 +116,17 @@ def test_derivative_tails_keep_precision():
     np.testing.assert_allclose(fa.sigmoid_backward(1.0, x.astype(np.float32)),
                                1.8048513878454153e-35, rtol=1e-6)
     np.testing.assert_allclose(fa.tanh_backward(1.0, np.array([40.0])), 7.21940555e-35 , rtol=1e-8)
+
+
+def test_tanh_backward_with_a_large_grad_output_where_sech2_is_subnormal():
+    """gy sech^2(x) is normal for gy = 1e300 down to |x| ~ 699 while sech^2
+    alone is subnormal from |x| = 354 and 0 past 373: the product must not
+    go through the rounded sech^2 (it gave 0 at 373.3, 1e4 ULP at 360)."""
+    x = np.array([355.0, 360.0, 373.3, -373.3, 380.0, 500.0, 690.0])
+    gy = np.full_like(x, 1e300)
+    hi, lo = reference(lambda v: mp.mpf(10) ** 300 * mp.sech(v) ** 2, x)
+    err = ulp_errors(fa.tanh_backward(gy, x), hi, lo, np.float64)
+    assert np.all(err <= 4.0), err
 
 
 # ---- issue 3: the traps PyTorch falls into (API.md section 7) --------------

@@ -1219,14 +1219,10 @@ cdef inline float fa_tanh_shrink_f32(float x) noexcept nogil:
     cdef float r = fmaf(h, fmaf(v, q, TANH_SHRINK_F_C0_LO), l * TANH_SHRINK_F_C0_HI)
     cdef float small = fmaf(h, TANH_SHRINK_F_C0_HI, r)
     # a >= 1
-    cdef float el, scale
+    cdef float el, scale, dl
     cdef float eh = fa_expf_neg_split(<float>-2.0 * a, &el, &scale)
-    cdef float d = <float>1.0 + eh
-    cdef float dl = (eh - (d - <float>1.0)) + el
-    cdef float n = <float>2.0 * eh
-    cdef float rd = <float>1.0 / d
-    cdef float t = n * rd
-    t = fmaf(fmaf(-t, d, n) + fmaf(-t, dl, <float>2.0 * el), rd, t)
+    cdef float d = fa_one_plus_f(eh, el, &dl)
+    cdef float t = fa_div_pair_f(<float>2.0 * eh, <float>2.0 * el, d, dl)
     cdef float large = (a - <float>1.0) + t * scale
     cdef float y = small if a < <float>1.0 else large
     return copysignf(y, x)
@@ -1269,6 +1265,20 @@ cdef inline double fa_threshold_vjp(double gy, double x, double threshold, doubl
 # times any float32 factors still rounds to 0 in float32; they then select
 # NaN themselves. (Not where a double parameter could be huge: elu/celu's
 # alpha.) The float64 kernels above keep their double-double care.
+
+cdef inline float fa_one_plus_f(float e, float el, float* dl) noexcept nogil:
+    # fa_one_plus in float: 1 + (e + el) = d + dl exactly (Fast2Sum, 1 >= e)
+    cdef float d = <float>1.0 + e
+    dl[0] = (e - (d - <float>1.0)) + el
+    return d
+
+cdef inline float fa_div_pair_f(float n, float nl, float d, float dl) noexcept nogil:
+    # (n + nl) / (d + dl) in float, rounded about once: q = n (1/d) from
+    # one reciprocal, its residual n - q d exact (FMA), so
+    # q + (n - q d + nl - q dl) / d is ~0.5 ULP (silu, tanh_shrink)
+    cdef float rd = <float>1.0 / d
+    cdef float q = n * rd
+    return fmaf(fmaf(-q, d, n) + fmaf(-q, dl, nl), rd, q)
 
 cdef inline double fa_sigmoid_ratio(double t, double e) noexcept nogil:
     # sigmoid(t) from e = e^-|t|: 1/(1+e) for t >= 0, e/(1+e) below
@@ -1332,12 +1342,9 @@ cdef inline float fa_silu_f32(float x) noexcept nogil:
     cdef float f = eh if neg else <float>1.0
     cdef float n = x * f
     cdef float nl = fmaf(x, f, -n) + x * (el if neg else <float>0.0)
-    cdef float e = eh * scale
-    cdef float d = <float>1.0 + e
-    cdef float dl = (e - (d - <float>1.0)) + el * scale
-    cdef float rd = <float>1.0 / d
-    cdef float q = n * rd
-    cdef float y = fmaf(fmaf(-q, d, n) + fmaf(-q, dl, nl), rd, q)
+    cdef float dl
+    cdef float d = fa_one_plus_f(eh * scale, el * scale, &dl)
+    cdef float y = fa_div_pair_f(n, nl, d, dl)
     y = y * scale if neg else y
     y = y if fabsf(x) < INFINITY else x                  # NaN, +inf
     return y if not (x < -120.0) else <float>-0.0

@@ -27,11 +27,11 @@ cdef extern from *:
        two halves 2^h 2^(n - h) of fa_exp overflow by themselves (n <= 1077) */
     static const long long FA_BITS_746 = 0x4087500000000000LL;
     static const long long FA_BITS_60 = 0x404e000000000000LL;    /* expm1(-60) rounds to -1 */
-    static const long long FA_BITS_20 = 0x4034000000000000LL;    /* tanh(20) rounds to 1 */
+    static const long long FA_BITS_40 = 0x4044000000000000LL;    /* tanh(20) rounds to 1: -2|x| >= -40 */
     static const long long FA_ABS_BITS = 0x7fffffffffffffffLL;   /* all but the sign */
     """
     const double FA_LOG2E, FA_LN2_HI, FA_LN2_LO, FA_SHIFTER
-    const long long FA_BITS_746, FA_BITS_60, FA_BITS_20, FA_ABS_BITS
+    const long long FA_BITS_746, FA_BITS_60, FA_BITS_40, FA_ABS_BITS
 
 # erfc in double, branch-free (fastact/_erfc64.h, fitted by
 # tools/fit_erfc64.py): max 0.71 ULP. fa_erfc64_dd(z, zl, k) = erfc(z + zl),
@@ -176,15 +176,22 @@ cdef inline double fa_exp_normal_f32acc(double x) noexcept nogil:
     return y if x > -745.1332191019412 else 0.0
 
 
+cdef inline double fa_reduce_neg(double x, long long c_bits, double* r) noexcept nogil:
+    # -|x| clamped at -c (c_bits = fa_bits(c), one integer min) = n ln2 + r;
+    # returns 2^n, one normal factor for c <= 708. NaN gives -c: callers
+    # restore it. For the exponentials of x <= 0 (a positive x is taken as -x).
+    cdef double nd
+    return fa_pow2(fa_exp_reduce_unclamped(-fabs(fa_clamp_magnitude(x, c_bits)), r, &nd))
+
+
 cdef inline double fa_expm1_neg_f32acc(double x) noexcept nogil:
     # e^x - 1 for x <= 0 to float32 accuracy (relative error < 1e-8), for
     # the float32 kernels of ELU/SELU/CELU, which select x itself for x > 0:
     # as fa_expm1 with the degree-7 polynomial of fa_exp_f32acc and x
     # clamped to [-60, 0] (no overflow branch; a positive x gives
     # e^-x - 1, which the callers drop). NaN and -0.0 pass through.
-    cdef double r, nd
-    cdef long long n = fa_exp_reduce_unclamped(-fabs(fa_clamp_magnitude(x, FA_BITS_60)), &r, &nd)
-    cdef double s = fa_pow2(n)
+    cdef double r
+    cdef double s = fa_reduce_neg(x, FA_BITS_60, &r)
     cdef double y = fma(s * fa_exp_taylor_low(1.0 / 5040.0, r), r, s - 1.0)
     return y if ((x == x) & (x != 0.0)) else x
 
@@ -194,9 +201,8 @@ cdef inline double fa_expm1_neg(double x) noexcept nogil:
     # overflow side (a second exponential) and with the clamp to [-60, 0]
     # as one integer min (fa_clamp_magnitude). A positive x gives
     # e^-x - 1, which the callers drop. NaN and -0.0 pass through.
-    cdef double r, nd
-    cdef long long n = fa_exp_reduce_unclamped(-fabs(fa_clamp_magnitude(x, FA_BITS_60)), &r, &nd)
-    cdef double s = fa_pow2(n)
+    cdef double r
+    cdef double s = fa_reduce_neg(x, FA_BITS_60, &r)
     cdef double y = fma(s * fa_exp_taylor_q(r), r, s - 1.0)
     return y if ((x == x) & (x != 0.0)) else x
 
@@ -284,11 +290,10 @@ cdef inline double fa_tanh(double x) noexcept nogil:
     # The sign is restored last (tanh(-0.0) = -0.0); NaN passes through.
     # m and e come from one reduction of -2a: the bits of fa_expm1 and
     # fa_exp (|x| is clamped to 20, where e is still normal, so 2^n is one
-    # factor), and one division for both sides.
+    # factor: fa_reduce_neg), and one division for both sides.
     cdef double a = x if x >= 0.0 else -x
-    cdef double r, nd
-    cdef long long n = fa_exp_reduce_unclamped(-2.0 * fabs(fa_clamp_magnitude(x, FA_BITS_20)), &r, &nd)
-    cdef double s = fa_pow2(n)
+    cdef double r
+    cdef double s = fa_reduce_neg(2.0 * x, FA_BITS_40, &r)      # -2a, clamped at -40
     cdef double q = fa_exp_taylor_q(r)
     cdef double m = fma(s * q, r, s - 1.0)
     cdef double e = fma(q, r, 1.0) * s

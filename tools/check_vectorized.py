@@ -2,9 +2,11 @@
 
 Disassembles the kernel modules (objdump) and, for every generated loop
 (`_loop_<ufunc>_<float|double>`, the gated units' `_gloop_<name>_<float|double>`,
-and their OpenMP outlined bodies), counts
+the blocks of the float64 backward loops that redo underflowed derivatives,
+`_tblock_<ufunc>_double`, and their OpenMP outlined bodies), counts
 packed floating-point arithmetic on 256-bit (ymm) and 512-bit (zmm)
-registers and calls into libm (which stop vectorisation).
+registers and calls into libm (which stop vectorisation; a _tblock's calls are its
+scalar redo in long double, _vjp_tails.pxd).
 
 Needs symbols: build with FASTACT_STRIP=0, e.g.
     FASTACT_STRIP=0 python setup.py build_ext --inplace
@@ -20,7 +22,7 @@ import sys
 PACKED = re.compile(r"\s(v\w*p[sd])\s")
 # the OpenMP-outlined bodies hold the loops (the serial build has none:
 # then the whole loop function counts)
-LOOP = re.compile(r"_g?loop_(\w+?)_(float|double)(\._omp_fn\.\d+)?>:")
+LOOP = re.compile(r"_(?:g?loop|tblock)_(\w+?)_(float|double)(\._omp_fn\.\d+|\.isra\.\d+)?>:")
 IGNORED_CALLS = ("GOMP", "omp_", "__pyx", "_loop", "Py", "fegetexceptflag",
                  "fesetexceptflag")
 

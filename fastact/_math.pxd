@@ -15,7 +15,7 @@ from fastact._vmath cimport (fa_erfc64_dd, fa_exp, fa_exp_f32acc, fa_exp_pair, f
 from fastact._vmathf cimport (fa_clamp_magnitude_f, fa_expf, fa_expf_neg_split, fa_log1pf_unit, fa_expm1_reduced_f, fa_exp_reduce_unclamped_f,
                               fa_pow2f, fa_tanhf)
 from fastact._common cimport fa_bitsf, fa_from_bitsf
-from libc.math cimport copysignf, fabs, fabsf, fma, fmaf, INFINITY
+from libc.math cimport copysignf, expl, fabs, fabsf, fma, fmaf, INFINITY
 
 # Constants as (hi, lo) pairs, hi + lo correct to ~106 bits (mpmath), as C
 # constants (an assignment in a .pxd would not run).
@@ -40,9 +40,6 @@ cdef extern from *:
     /* K = e^(128 (ln 2 - LN2_HI)) - 1 (mpmath): e^(-128 LN2_HI) =
        (1 + K) 2^-128 undoes the far tails' shift x + 128 LN2_HI */
     static const double E_128_K = 2.442515139295753e-08;
-    /* the same for the gated units' shift by 1000 LN2_HI (mpmath) */
-    static const double E_1000_K = 1.9082151113348102e-07;
-    static const double TWO_M1000 = 9.332636185032189e-302;
     /* Taylor series of the derivatives around their interior zeros, from
        tools/derivative_zero_series.py (mpmath). */
     /* gelu_d: zero x0 = -0.7517915246935644574579049, degree 28, |x - x0| <= 0.75 */
@@ -144,7 +141,7 @@ cdef extern from *:
     """
     const double INV_SQRT2_HI, INV_SQRT2_LO, TWO_OVER_SQRTPI, INV_SQRT_2PI, INV_SQRT_2PI_LO
     const double GELU_C_HI, GELU_C_LO, GELU_K2_HI, GELU_K2_LO
-    const double LN2_HI, LN2_LO, TWO_M128, E_128_K, E_1000_K, TWO_M1000
+    const double LN2_HI, LN2_LO, TWO_M128, E_128_K
     const double GELU_D_X0_HI, GELU_D_X0_LO, GELU_TANH_D_X0_HI, GELU_TANH_D_X0_LO
     const double GELU_D_C[]
     const double GELU_TANH_D_C[]
@@ -257,20 +254,19 @@ cdef inline double fa_far_shifted_arg(double x, bint far) noexcept nogil:
 # with the other half, up to 1.8e308, is still normal. The vectorised loops
 # compute the plain kernels and count such elements; only where there are
 # any, a scalar pass redoes them by the *_far kernels below (a select in the
-# kernels themselves made glu 29% slower). The exponent is shifted by
-# 1000 LN2_HI (exact, as in fa_far_shifted_arg), the product formed, and the
-# shift undone with one rounding: normal results stay accurate down to
-# t = -1401 (e^(t + 693) is normal there), where the other factor would
-# have to exceed 1e301.
+# kernels themselves made glu 29% slower). The product v e^t is formed in
+# long double (64-bit significand, e^t normal down to t = -11355) and
+# rounded once more to double: accurate wherever the result is normal,
+# whatever the other factor (up to 1.8e308). (A shift of the exponent by
+# 1000 LN2_HI in double, until 6b43b37, left e^(t + 693) subnormal below
+# t = -1401: 22 ULP for swiglu' at -1405 with gy = 1e300, 6e6 ULP for glu'
+# at -1417 with gy = 1.7e308.)
 
 cdef inline double fa_gate_far(double v, double t, double scale) noexcept nogil:
-    # v e^t scale for t < -700, with t + 1000 LN2_HI exact (t on the 2^-43
-    # grid, |t| < 2048): e^(t + 1000 LN2_HI) (1 + K) 2^-1000 = e^t, the
-    # product rounded once by the FMA. scale is a power of two (>= 2^-22)
-    # the caller took out of v so that v cannot overflow; it comes back in
-    # the same exact multiplication as 2^-1000.
-    cdef double ve = v * fa_exp(t + 1000.0 * LN2_HI)
-    return fma(ve, E_1000_K, ve) * (TWO_M1000 * scale)
+    # v e^t scale for t < -700 (where e^t as a double is subnormal or 0).
+    # scale is a power of two the caller took out of v so that v cannot
+    # overflow; it comes back exactly in long double.
+    return <double>((<long double>v * expl(<long double>t)) * scale)
 
 
 # ---- relu ---------------------------------------------------------------
@@ -1703,8 +1699,8 @@ cdef inline void fa_geglu_tanh_vjp(double gy, double a, double b, double* ga,
 # bounds the error: 2027025 y^8 < 3e-19 for |a| >= 36), phi(a) =
 # e^(-a^2/2)/sqrt(2 pi) with a^2 = h + l exact (FMA) and e^(-l/2) = 1 - l/2.
 # gelu(a) = a Phi(a) = -phi(a) S and gelu'(a) = Phi(a) + a phi(a) =
-# phi(a) (a - S/a). b (gy b) enters scaled by 2^-100: e^(-h/2 + 693) is up
-# to e^45. gelu and gelu' round to 0 by themselves below -38.5801 and
+# phi(a) (a - S/a). b (gy b) enters scaled by 2^-100 (undone exactly in
+# fa_gate_far; a scaling kept from its double version). gelu and gelu' round to 0 by themselves below -38.5801 and
 # -38.6040 (float32's cut-offs): there an infinite factor gives NaN.
 # (The vectorised kernels are exact to -36; only far lanes come here.)
 

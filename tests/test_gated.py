@@ -348,6 +348,40 @@ def test_float64_gates_far_tails_against_mpmath():
         assert checked > n
 
 
+def test_float64_gates_far_tails_with_the_largest_factors():
+    """The far tails at their very edge, where only an other factor near
+    1.8e308 keeps the product normal (glu(1.7e308, -1417), swiglu's
+    gradient at -1415 with grad_output 1.7e308, geglu at -53): within 4 ULP.
+    A shift of the exponent by 1000 LN2_HI in double left e^(t + 693)
+    subnormal there (22 ULP for swiglu' at -1405 with 1e300, 6e6 ULP for
+    glu' at -1417, 4e7 ULP for geglu' at -53.3)."""
+    edges = {"glu": np.linspace(-1420, -1380, 81), "swiglu": np.linspace(-1420, -1380, 81),
+             "geglu": np.linspace(-54, -50, 81), "geglu_tanh": np.linspace(-27.5, -26.5, 81)}
+    tiny, huge = np.finfo(np.float64).tiny, np.finfo(np.float64).max
+    worst = {}
+    for case, t in edges.items():
+        for big in (1.7e308, -1e300):
+            one = np.ones_like(t)
+            # forward: the other half is big; backward: grad_output is big
+            a, b = (one * big, t) if case == "glu" else (t, one * big)
+            da, db = (one, t) if case == "glu" else (t, one)
+            y = call(case, np.concatenate([a, b]))
+            gx = grad(case, np.full_like(t, big), np.concatenate([da, db]))
+            ga, gb = gx[:len(t)], gx[len(t):]
+            with mp.workdps(40):
+                for i in range(len(t)):
+                    exact = [MP_FORWARD[case](mp.mpf(float(a[i])), mp.mpf(float(b[i])))]
+                    exact += [mp.mpf(big) * d for d in MP[case](mp.mpf(float(da[i])), mp.mpf(float(db[i])))]
+                    for got, want in zip((y[i], ga[i], gb[i]), exact):
+                        if not tiny <= abs(want) <= huge:
+                            continue
+                        ulps = float(abs(mp.mpf(float(got)) - want) / np.spacing(abs(float(want))))
+                        worst[case] = max(worst.get(case, 0.0), ulps)
+                        assert ulps <= 4, (case, float(t[i]), big, float(got), float(want))
+    print("far tails at the edge, worst ULP:", worst)
+    assert set(worst) == set(edges)
+
+
 def test_float64_gates_far_beyond_any_normal_result():
     """Gate arguments so negative that every product is 0 (huge other half
     included): 0 with the vectorised kernel's sign, not NaN from an

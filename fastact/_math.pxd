@@ -232,21 +232,11 @@ cdef inline double fa_exp_tail(double s, double sl, bint far, double* k) noexcep
 
 cdef inline double fa_undo_far_shift(double v) noexcept nogil:
     # v e^(-128 LN2_HI) = v (1 + K) 2^-128: undoes the shift x + 128 LN2_HI
-    # of the beta = 1 kernels' far tails (fa_silu, fa_silu_vjp, fa_softplus_b1,
-    # fa_softplus_vjp_b1). One rounding (the FMA; 2^-128 is exact unless the
+    # of the beta = 1 forward kernels' far tails (fa_silu, fa_softplus_b1).
+    # One rounding (the FMA; 2^-128 is exact unless the
     # result is subnormal), where multiplying by a rounded e^(-128 LN2_HI)
     # would round twice.
     return fma(v, E_128_K, v) * TWO_M128
-
-
-cdef inline double fa_far_shifted_arg(double x, bint far) noexcept nogil:
-    # -|x|, shifted by 128 LN2_HI where far (x < -700: e^x is subnormal from
-    # -708.4 while silu' stays normal down to -715); the caller undoes
-    # the shift by fa_undo_far_shift. The sum is exact (both on the 2^-43 grid
-    # of |x| < 1024); clamped at -700 (below, every result rounds to 0;
-    # NaN stays NaN).
-    cdef double a = (x + 128.0 * LN2_HI) if far else -fabs(x)
-    return a if not (a < -700.0) else -700.0
 
 
 # The gated units' far tails: a sigmoid(b), silu(a) b and their gradients
@@ -371,14 +361,17 @@ cdef inline double fa_gelu(double x) noexcept nogil:
 cdef inline double fa_gelu_d(double x) noexcept nogil:
     # gelu' = Phi(x) + x * phi(x), phi(x) = e^(-x^2/2) / sqrt(2 pi) with
     # x^2 = h + l exact (FMA), e^(-(h + l)/2) = e (1 + k) (fa_exp_tail).
-    # Below -36 both terms are scaled by 2^128 as in fa_gelu (there x phi
-    # dominates, Phi is a 1/x^2 correction: no cancellation).
+    # Below -36 the loops redo gy gelu' in long double (_kernels.pyx.tp,
+    # VJP_TAILS; geglu's by its far kernels), so no 2^128 scaling here as in
+    # fa_gelu: the tail's selects cost 14 of 445 instructions per 8 doubles.
+    # An infinite gy is not redone: inf where gelu' is still subnormal, NaN
+    # where it has rounded to 0 (x < -38.6).
     # Near its zero at -0.7518: a Taylor series (see fa_series_at_zero).
     # Elsewhere the two terms still cancel up to 2:1 (x = -1.6), so x phi(x)
     # is carried as p * INV_SQRT_2PI + corr (x e^(-h/2) = p + pl exact, the
     # constant in hi + lo) and added to Phi inside one FMA: 4.3 ULP -> 2.
     # Every candidate is computed, then selected: the loop vectorises.
-    cdef bint tail = x < -36.0
+    cdef bint tail = False
     cdef double h = x * x
     cdef double l = fma(x, x, -h)
     cdef double k, e, p, g, series
@@ -832,9 +825,8 @@ cdef inline double fa_softplus_b1(double x, double beta, double threshold) noexc
     # fa_softplus at beta = 1 (PARAM_FAST, as fa_softplus_vjp_b1), the same
     # numbers without the work beta needs (t = beta x as a pair, the tail k,
     # two divisions by beta): max(x, 0) + log1p(e^-|x|); below x = -700,
-    # log1p(e^x) = e^x, shifted by 128 LN2_HI (exact, as in
-    # fa_far_shifted_arg, whose clamp fa_exp does not need) and undone by
-    # fa_undo_far_shift; -inf gives 0.
+    # log1p(e^x) = e^x, shifted by 128 LN2_HI (exact: both on the 2^-43
+    # grid of |x| < 1024) and undone by fa_undo_far_shift; -inf gives 0.
     cdef bint far = x < -700.0
     cdef double E = fa_exp(x + 128.0 * LN2_HI if far else -fabs(x))
     cdef double y = (x if x > 0.0 else 0.0) + fa_log1p_unit(0.0 if far else E)
@@ -847,16 +839,16 @@ cdef inline double fa_softplus_vjp_b1(double gy, double x, double beta, double t
     # 4-ULP budget: gy / (1 + e^-x), exp's error shrunk by e^-x/(1 + e^-x)
     # < 1, then 1 + e, the division and gy (< 3 ULP). Not reflected: a select
     # in front of the division made GCC emit two masked divisions. Below
-    # x = -700, sigmoid(x) = e^x (e^x^2 is far below its ULP; e^-x would
-    # overflow from x = -709.8), shifted by 128 LN2_HI and undone by
-    # fa_undo_far_shift before the product with gy: sigmoid itself rounds
-    # to 0 below x = -745, so gy = inf gives NaN there, as the general
-    # kernel and float32 do. -inf: gy * 0.
-    cdef bint far = x < -700.0
-    cdef double E = fa_exp(x + 128.0 * LN2_HI if far else -x)
+    # x = -700 the loops redo the result in long double (_kernels.pyx.tp,
+    # VJP_TAILS; also log_sigmoid' above 700), so e^-x is only clamped at
+    # e^700 there: that value is replaced. An infinite gy is not redone: it
+    # gives inf down to x = -745.13, where sigmoid itself rounds to 0, and
+    # NaN (inf * 0) below, as the general kernel and float32 do; -inf:
+    # gy * 0.
+    cdef double nx = -x
+    cdef double E = fa_exp(nx if not (nx > 700.0) else 700.0)
     cdef double g = gy * (1.0 / (1.0 + E))
-    g = gy * fa_undo_far_shift(E) if far else g
-    g = g if x != -INFINITY else gy * 0.0
+    g = g if not (x < -745.1332191019412) else gy * 0.0
     return gy if x > threshold else g
 
 cdef inline double fa_log_sigmoid(double x) noexcept nogil:
@@ -993,7 +985,7 @@ cdef inline double fa_silu(double x) noexcept nogil:
     # as fa_x_sigmoid is (x e^x / (1 + e^x) for x < 0, as accurate): a
     # select in front of the division made GCC emit two masked divisions.
     # Below -700, x e^x with e^x shifted by 128 LN2_HI (exact, as in
-    # fa_far_shifted_arg); -0 below -833 (and at -inf, not -inf * 0). e^-x = 0
+    # fa_softplus_b1); -0 below -833 (and at -inf, not -inf * 0). e^-x = 0
     # past x = 746 leaves x.
     cdef bint far = x < -700.0
     cdef double E = fa_exp(x + 128.0 * LN2_HI if far else -x)
@@ -1010,20 +1002,22 @@ cdef inline double fa_silu_vjp(double gy, double x) noexcept nogil:
     # on x in [-1.44, -1.15]), so the cancelling sum keeps an absolute error
     # ~2^-57: within the window of 0.05 around x0 where the tests bound it
     # absolutely (N ulp(1/64)), and ~0.5 ULP relative at its edge (e^r's
-    # polynomial rounds to ~0.2 ULP). Past x = 45, 1; below -700, e^x (1 + x)
-    # shifted as in fa_far_shifted_arg; -0 below -833.
-    cdef bint far = x < -700.0
+    # polynomial rounds to ~0.2 ULP). Past x = 45, 1. Below x = -700 the
+    # loops redo the result in long double (_kernels.pyx.tp, VJP_TAILS), so
+    # here e^-|x| is only clamped at e^-700 (that value is replaced, 13 of
+    # 86 instructions per 8 doubles fewer than computing it shifted by
+    # 2^128); -0 below -751.75, where e^x (1 + x) rounds to 0, so that an
+    # infinite grad_output (not redone) gives NaN there as before.
     cdef double el, dl, ddl
-    cdef double E = fa_exp_pair(fa_far_shifted_arg(x, far), &el)
-    el = 0.0 if far else el
-    cdef double d = fa_one_plus(0.0 if far else E, el, &dl)
+    cdef double a = -fabs(x)
+    cdef double E = fa_exp_pair(a if not (a < -700.0) else -700.0, &el)
+    cdef double d = fa_one_plus(E, el, &dl)
     cdef double dd = fa_square_dd(d, dl, &ddl)
     cdef double pos = fma(x, E, d) + fma(x, el, dl)
     cdef double m = ((1.0 + x) + E) + el
     cdef double neg = fma(E, m, el * m)
     cdef double g = fa_div_dd(neg if x < 0.0 else pos, 0.0, dd, ddl)
-    g = fa_undo_far_shift(g) if far else g
-    g = g if not (x < -833.0) else -0.0             # and -inf, not NaN
+    g = g if not (x < -751.75) else -0.0            # and -inf, not NaN
     return gy * (g if not (x > 45.0) else 1.0)
 
 cdef inline double fa_swish(double x, double beta) noexcept nogil:

@@ -7,7 +7,7 @@ PLATFORM = 'Linux x86_64, glibc 2.36, NumPy 2.4.6, Python 3.11.7'
 # maximum error in ULPs
 MEASURED = {
     'celu': (0.56, 0.75, 0.98, 1.0),
-    'elu': (0.56, 0.75, 0.98, 1.0),
+    'elu': (0.56, 0.75, 0.98, 0.75),
     'gelu': (0.58, 0.54, 1.34, 2.06),
     'gelu_tanh': (0.54, 0.54, 2.9, 3.23),
     'hard_shrink': (0.0, 0.0, 0.0, 0.0),

@@ -52,6 +52,11 @@ cdef inline long double fa_sigmoid_d_l(long double t) noexcept nogil:
     cdef long double e = expl(-fabsl(t))
     return e / ((1 + e) * (1 + e))
 
+cdef inline long double fa_sigmoid_l(long double t) noexcept nogil:
+    # 1 / (1 + e) (t >= 0) or e / (1 + e), e = e^-|t|
+    cdef long double e = expl(-fabsl(t))
+    return (1 if t >= 0 else e) / (1 + e)
+
 cdef inline long double fa_silu_d_l(long double t) noexcept nogil:
     # silu'(t) = (1 + e + t e) / (1 + e)^2 (t >= 0), e (1 + e + t) / (1 + e)^2
     # (t < 0), e = e^-|t|; t = beta x may be +-inf: clamped where e is 0
@@ -68,9 +73,7 @@ cdef inline double fa_sigmoid_vjp_tail(double gy, double x) noexcept nogil:
     return <double>(gy * fa_sigmoid_d_l(x))
 
 cdef inline double fa_log_sigmoid_vjp_tail(double gy, double x) noexcept nogil:
-    # sigmoid(-x): e / (1 + e) for x >= 0, 1 / (1 + e) below, e = e^-|x|
-    cdef long double e = expl(-fabsl(<long double>x))
-    return <double>(gy * ((e if x >= 0.0 else 1) / (1 + e)))
+    return <double>(gy * fa_sigmoid_l(-<long double>x))          # sigmoid(-x)
 
 cdef inline double fa_elu_vjp_tail(double gy, double x, double alpha) noexcept nogil:
     return gy if x > 0.0 else <double>(gy * (alpha * expl(x)))
@@ -95,11 +98,9 @@ cdef inline double fa_softplus_vjp_tail(double gy, double x, double beta,
                                         double threshold) noexcept nogil:
     # sigmoid(beta x); gy where beta x (in double, as the kernel) passes the
     # threshold
-    cdef long double t = <long double>beta * x
-    cdef long double e = expl(-fabsl(t))
     if beta * x > threshold:
         return gy
-    return <double>(gy * ((1 if t >= 0 else e) / (1 + e)))
+    return <double>(gy * fa_sigmoid_l(<long double>beta * x))
 
 cdef inline double fa_mish_vjp_tail(double gy, double x) noexcept nogil:
     # mish' = e B / m^2, e = e^x, m = e (e + 2) + 2,

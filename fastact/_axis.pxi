@@ -35,7 +35,9 @@ cdef extern from "_axis_loops.h" nogil:
     void fa_ax_max_f32(const float* x, npy_intp n, double sg, double* m, double* z)
     void fa_ax_expsum_f1(const float* x, npy_intp n, double sg, double m, double* e,
                          double* c, double* s)
-    void fa_ax_max_d(const double* x, npy_intp n, double sg, double* m, double* z)
+    void fa_ax_max_d(const double* x, npy_intp n, double sg, double* m, double* mn,
+                     double* z)
+    npy_intp fa_ax_count_band(const double* x, npy_intp n, double s, double lo, double hi)
     void fa_ax_widen(const float* x, npy_intp n, double* w)
     void fa_ax_expsum_d32(const double* x, npy_intp n, double sg, double m, double invT,
                           double* e, double* c, double* s)
@@ -91,6 +93,7 @@ cdef extern from "_axis_loops.h" nogil:
 
 
 include "_axis_math.pxi"
+include "_axis_tails.pxi"
 
 
 # ---- phases on (row, block) of a context ----------------------------------------
@@ -153,16 +156,17 @@ cdef void _phase_b(const Ctx* c, npy_intp r, Blk* b, RowSt* rs) noexcept nogil:
             (<double*>c.sgn.p)[_row_off(&c.sgn, r, c.Q)] = sgn
 
 
-cdef void _phase_c(const Ctx* c, npy_intp r, npy_intp k, Blk* b, const double* e) noexcept nogil:
+cdef void _phase_c(const Ctx* c, npy_intp r, npy_intp k, Blk* b, const RowSt* rs,
+                   const double* e) noexcept nogil:
     cdef npy_intp n = _blk_len(c, k)
     cdef int item = 4 if c.f32 else 8
     cdef char* x = _at(&c.x, r, c.Q, k, item)
     cdef char* g = _at(&c.g, r, c.Q, k, item)
     cdef unsigned char* mk = <unsigned char*>_at(&c.mk, r, c.Q, k, 1)
     if c.f32:
-        b.dot = _dot(c, <float*>g, c.g.sn, <float*>x, c.x.sn, mk, c.mk.sn, n, e, b)
+        b.dot = _dot(c, rs, <float*>g, c.g.sn, <float*>x, c.x.sn, mk, c.mk.sn, n, e, b)
     else:
-        b.dot = _dot(c, <double*>g, c.g.sn, <double*>x, c.x.sn, mk, c.mk.sn, n, e, b)
+        b.dot = _dot(c, rs, <double*>g, c.g.sn, <double*>x, c.x.sn, mk, c.mk.sn, n, e, b)
 
 
 cdef void _phase_d(const Ctx* c, const Blk* b, RowSt* rs) noexcept nogil:
@@ -214,7 +218,7 @@ cdef void _one_row(const Ctx* c, npy_intp r, Blk* b, RowSt* rs, double* e) noexc
         _phase_b(c, r, b, rs)
     if c.needs_dot and rs.state == ROW_OK:
         for k in range(c.K):
-            _phase_c(c, r, k, &b[k], NULL if e == NULL else e + k * AX_BLOCK)
+            _phase_c(c, r, k, &b[k], rs, NULL if e == NULL else e + k * AX_BLOCK)
         _phase_d(c, b, rs)
     if c.writes:
         for k in range(c.K):
@@ -245,7 +249,7 @@ cdef void _split_blocks(const Ctx* c, Blk* blks, RowSt* rows, int nt,
     if c.needs_dot:
         for t in prange(R * K, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
             if rows[t // K].state == ROW_OK:
-                _phase_c(c, t // K, t % K, &blks[t], _split_e(c, ebuf, t))
+                _phase_c(c, t // K, t % K, &blks[t], &rows[t // K], _split_e(c, ebuf, t))
         for r in range(R):
             if rows[r].state == ROW_OK:
                 _phase_d(c, blks + r * K, &rows[r])

@@ -43,6 +43,12 @@ of 2048 entries, eight interleaved partial sums each, blocks added in
 order), so the bits do not depend on the thread count or the memory
 layout; a few long rows are split between threads by these blocks."""
 
+_BWD_ACCURACY = """float64: each entry is within a few eps of the size of its
+terms (the formulas subtract, so not of the result itself), also where a
+softmax weight p_i is below the normal doubles but grad_output brings the
+product back into range (up to 1.8e308): those entries are recomputed in
+long double (x86-64; elsewhere long double is double)."""
+
 _RAISES = """Raises
 ------
 TypeError
@@ -89,7 +95,8 @@ def _softmax_backward(name, deriv):
              "``x``, a row with no finite maximum gets 0 when it is all -inf or "
              "empty (the gradient of a masked-out row is 0, not NaN: PyTorch "
              "and JAX had that bug, pytorch#31829, jax#6811) and NaN when it "
-             "holds NaN or +inf. From ``y`` such rows are NaN already.")
+             "holds NaN or +inf. From ``y`` such rows are NaN already.\n\n"
+             + _BWD_ACCURACY)
     return _doc(f"Vector-Jacobian product of :func:`fastact.{name}`.",
                 "grad_input = J^T grad_output, row by row.", params, _RETURNS, notes,
                 ",\n    or temperature <= 0\nTypeError\n    Neither x nor y given.")
@@ -193,7 +200,7 @@ DOCS = {
         "0, never NaN (PyTorch and JAX had that bug: pytorch#31829, "
         "jax#6811); NaN or +inf rows get NaN. Entries taking no part "
         "(where False, b == 0) get 0. Without ``return_sign`` a row whose "
-        "sum is negative gets NaN, as its forward.",
+        "sum is negative gets NaN, as its forward.\n\n" + _BWD_ACCURACY,
         ",\n    or grad_output does not broadcast to the result\nTypeError\n"
         "    x not given."),
     "maxout": _doc(

@@ -40,6 +40,7 @@ cdef struct Opd:           # one operand: first element and strides (elements)
 
 cdef struct Blk:           # one block of one row
     double m               # max of the selected v = sg * x (-0 made +0)
+    double mn              # min of the selected finite v (float64; _axis_tails.pxi)
     double c               # sum of the weights at the max
     double s               # sum of w exp((v - m)/T) over the other entries
     double r               # output factor exp((m - M)/T) / total (set by _combine)
@@ -105,11 +106,12 @@ cdef void _stats(const real* x, npy_intp sx, const real* w, npy_intp sw,
                  const unsigned char* mk, npy_intp smk, npy_intp n, double sg,
                  double invT, double* e, Blk* b) noexcept nogil:
     # any strides, masks and weights
-    cdef double m = -INFINITY, v, wi, ee, c = 0.0
+    cdef double m = -INFINITY, mn = INFINITY, v, wi, ee, c = 0.0
     cdef double acc[8]
     cdef npy_intp i, nsel = 0
     cdef int nan = 0
-    # pass 1: the maximum (NaN noted apart: max() would drop it)
+    # pass 1: the maximum (NaN noted apart: max() would drop it), and the
+    # least finite entry
     for i in range(n):
         if _selected(mk, smk, w, sw, i):
             v = sg * x[i * sx]
@@ -118,8 +120,11 @@ cdef void _stats(const real* x, npy_intp sx, const real* w, npy_intp sw,
                 m = v
             elif v != v:
                 nan = 1
+            if v < mn and v != -INFINITY:
+                mn = v
     m = m + 0.0                # -0 -> +0: the same bits from every path
     b.m = m
+    b.mn = mn
     b.nsel = nsel
     b.nan = nan
     b.c = 0.0
@@ -159,12 +164,12 @@ cdef void _stats_fast(const real* x, npy_intp n, double sg, double invT, double*
     # bits (exact); at T = 1 the exps in float (fa_ax_expsum_f1), else the
     # block is widened to double first (GCC leaves the float-reading double
     # loops scalar, see _axis_loops.h).
-    cdef double m, z, c, s
+    cdef double m, mn = -INFINITY, z, c, s
     cdef double w[AX_BLOCK]
     if real is float:
-        fa_ax_max_f32(x, n, sg, &m, &z)
+        fa_ax_max_f32(x, n, sg, &m, &z)     # mn: float32 has no far tails
     else:
-        fa_ax_max_d(x, n, sg, &m, &z)
+        fa_ax_max_d(x, n, sg, &m, &mn, &z)
     if z != z or n == 0:                       # inf or NaN: the careful pass
         _stats(x, 1, <real*>NULL, 0, NULL, 0, n, sg, invT, e, b)
         return
@@ -177,6 +182,7 @@ cdef void _stats_fast(const real* x, npy_intp n, double sg, double invT, double*
     else:
         fa_ax_expsum_d(x, n, sg, m, invT, e, &c, &s)
     b.m = m
+    b.mn = mn
     b.nsel = n
     b.nan = 0
     b.c = c
@@ -273,14 +279,18 @@ cdef void _lse_result(const RowSt* rs, int ret_sign, double* lse,
 
 # ---- phase C: one block's part of the backward's dot product ----------------
 
-cdef double _dot(const Ctx* c, const real* g, npy_intp sg_, const real* xy,
+cdef double _dot(const Ctx* c, const RowSt* rs, const real* g, npy_intp sg_, const real* xy,
                  npy_intp sxy, const unsigned char* mk, npy_intp smk, npy_intp n,
                  const double* e, const Blk* b) noexcept nogil:
     # softmax: sum gy * p; log_softmax: sum gy (p: the softmax)
     cdef double acc[8]
-    cdef double p, t
+    cdef double p, t, lo, hi
     cdef npy_intp i
     cdef int weighted = c.op == OP_SOFTMAX_BWD
+    if real is double:
+        if weighted and not c.from_y and _band_count(c, rs, b, xy, sxy, NULL, 0, mk, smk,
+                                                     n, &lo, &hi) > 0:
+            return _dot_with_tails(c, rs, g, sg_, xy, sxy, mk, smk, n, e, b, lo, hi)
     if mk == NULL and sxy == 1 and (sg_ == 0 or sg_ == 1) and \
             (not weighted or c.from_y or e != NULL):
         # contiguous: the loops of _axis_loops.h, the same numbers
@@ -378,7 +388,34 @@ cdef void _write(const Ctx* c, const RowSt* rs, const Blk* b, const real* x,
                  npy_intp sx, const real* w, npy_intp sw, const unsigned char* mk,
                  npy_intp smk, const real* g, npy_intp sg_, const double* e,
                  real* o, npy_intp so, npy_intp n) noexcept nogil:
-    cdef npy_intp i
+    # the block's loops; in the float64 backward also the entries past the
+    # cut (_axis_tails.pxi), stored after the loops. They are collected
+    # after the loops too, while the block is in cache (before them, the
+    # count took the cache misses the loops hide: +15% for log_softmax
+    # from y), except where out= is x or grad_output (the same view: see
+    # _layout.run), whose entries the loops overwrite.
+    cdef npy_intp k = 0, counted
+    cdef npy_intp* idx = NULL
+    cdef double* val = NULL
+    cdef bint in_place = <const void*>o == <const void*>x or <const void*>o == <const void*>g
+    if real is double:
+        if in_place:
+            k = _tails_collect(c, rs, b, x, sx, w, sw, mk, smk, g, sg_, n, &idx, &val)
+    # counted: the entries in the band, where the loop counted them (the
+    # contiguous log_softmax from y), else -1
+    counted = _write_loops(c, rs, b, x, sx, w, sw, mk, smk, g, sg_, e, o, so, n)
+    if real is double:
+        if not in_place and counted != 0:
+            k = _tails_collect(c, rs, b, x, sx, w, sw, mk, smk, g, sg_, n, &idx, &val)
+        if k > 0:
+            _tails_store(k, idx, val, o, so)
+
+
+cdef npy_intp _write_loops(const Ctx* c, const RowSt* rs, const Blk* b, const real* x,
+                       npy_intp sx, const real* w, npy_intp sw, const unsigned char* mk,
+                       npy_intp smk, const real* g, npy_intp sg_, const double* e,
+                       real* o, npy_intp so, npy_intp n) noexcept nogil:
+    cdef npy_intp i, k = 0
     cdef int op = c.op
     cdef double v, p, fill, bad, gy, r = b.r, M = rs.M, L = rs.L, invT = c.invT, sg = c.sg
     # entries outside the row: 0 (softmax, every gradient), -inf (log_softmax)
@@ -394,7 +431,7 @@ cdef void _write(const Ctx* c, const RowSt* rs, const Blk* b, const real* x,
     if rs.state != ROW_OK:
         for i in range(n):
             o[i * so] = <real>(bad if _selected(mk, smk, w, sw, i) else fill)
-        return
+        return -1
     if (op == OP_SOFTMAX_BWD or op == OP_LOG_SOFTMAX_BWD) and mk == NULL and sx == 1 \
             and so == 1 and (sg_ == 0 or sg_ == 1) and (e != NULL or (
                 c.from_y and op == OP_SOFTMAX_BWD)):
@@ -410,7 +447,7 @@ cdef void _write(const Ctx* c, const RowSt* rs, const Blk* b, const real* x,
             fa_ax_log_softmax_bwd_f(g, sg_, e, r, n, rs.dot, sg, invT, o)
         else:
             fa_ax_log_softmax_bwd_d(g, sg_, e, r, n, rs.dot, sg, invT, o)
-        return
+        return -1
     if op == OP_LOG_SOFTMAX_BWD and c.from_y and mk == NULL and sx == 1 and so == 1:
         # log_softmax's backward from y, contiguous: p = exp(y) by the
         # vectorisable _exp_of_y (the general loop below uses the same,
@@ -420,12 +457,18 @@ cdef void _write(const Ctx* c, const RowSt* rs, const Blk* b, const real* x,
             _log_softmax_bwd_y_f(g, sg_, x, n, rs.dot, sg, invT, o)
         elif sg_ == 1:
             for i in range(n):
-                o[i] = <real>(sg * (g[i] - _exp_of_y(x, x[i]) * rs.dot) * invT)
+                v = x[i]
+                o[i] = <real>(sg * (g[i] - _exp_of_y(x, v) * rs.dot) * invT)
+                k += (v > TAIL_FLOOR) & (v < TAIL_CUT)
         else:
             gy = g[0]
             for i in range(n):
-                o[i] = <real>(sg * (gy - _exp_of_y(x, x[i]) * rs.dot) * invT)
-        return
+                v = x[i]
+                o[i] = <real>(sg * (gy - _exp_of_y(x, v) * rs.dot) * invT)
+                k += (v > TAIL_FLOOR) & (v < TAIL_CUT)
+        # float64: how many y lie past the cut (_axis_tails.pxi), counted
+        # here where y is in registers (a separate pass cost 10%)
+        return k if real is double else -1
     if op == OP_LSE_BWD and mk == NULL and w == NULL and sx == 1 and so == 1 \
             and (c.ret_sign or not rs.tot < 0):
         # logsumexp's backward, contiguous, no weights: gy e_i r, with e_i
@@ -441,7 +484,7 @@ cdef void _write(const Ctx* c, const RowSt* rs, const Blk* b, const real* x,
         else:
             for i in range(n):
                 o[i] = <real>(gy * (_exp_arg(x, sg * x[i], b.m, invT) * r))
-        return
+        return -1
     if mk == NULL and w == NULL and sx == 1 and so == 1:
         # the forward's common case: the loops of _axis_loops.h
         if op == OP_LOG_SOFTMAX:
@@ -449,13 +492,13 @@ cdef void _write(const Ctx* c, const RowSt* rs, const Blk* b, const real* x,
                 fa_ax_log_softmax_f(x, n, sg, M, invT, L, o)
             else:
                 fa_ax_log_softmax_d(x, n, sg, M, invT, L, o)
-            return
+            return -1
         if op == OP_SOFTMAX and b.m != -INFINITY:
             if real is float:
                 fa_ax_softmax_f(x, n, sg, b.m, invT, r, e, o)
             else:
                 fa_ax_softmax_d(x, n, sg, b.m, invT, r, e, o)
-            return
+            return -1
     for i in range(n):
         if not _selected(mk, smk, w, sw, i):
             o[i * so] = <real>fill
@@ -491,5 +534,4 @@ cdef void _write(const Ctx* c, const RowSt* rs, const Blk* b, const real* x,
             if not c.ret_sign and rs.tot < 0:
                 p = NAN
             o[i * so] = <real>(gy * p)
-
-
+    return -1

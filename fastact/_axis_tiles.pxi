@@ -117,7 +117,7 @@ cdef void _one_tile(const Ctx* c, npy_intp r0, npy_intp lanes, Tile* tb) noexcep
             _gather(&c.g, tb.g, r0, c.Q, k, lanes, n, item)
             for l in range(lanes):
                 if tb.rs[l].state == ROW_OK:
-                    _phase_c(&t, l, 0, &tb.blk[l * c.K + k],
+                    _phase_c(&t, l, 0, &tb.blk[l * c.K + k], &tb.rs[l],
                              NULL if e == NULL else e + l * AX_LANE_STRIDE)
         for l in range(lanes):
             if tb.rs[l].state == ROW_OK:

@@ -383,7 +383,7 @@ cdef inline double fa_gelu_d(double x) noexcept nogil:
     series = fa_series_at_zero(x, GELU_D_X0_HI, GELU_D_X0_LO, GELU_D_C, GELU_D_N)
     g = series if fabs(x - GELU_D_X0_HI) <= GELU_D_RADIUS else g
     g = 1.0 if x > 40.0 else g            # (inf and huge x make NaN above)
-    return 0.0 if x < -40.0 else g
+    return -0.0 if x < -40.0 else g       # gelu' < 0 there (the redo's sign)
 
 cdef inline double fa_gelu_vjp(double gy, double x) noexcept nogil:
     return gy * fa_gelu_d(x)
@@ -432,7 +432,7 @@ cdef inline double fa_gelu_d_f32acc(double xd) noexcept nogil:
     cdef double e
     cdef double d = fa_gelu_cdf_f32acc(xd, &e) + xd * (e * INV_SQRT_2PI)
     d = d if fabs(xd) < INFINITY else 1.0
-    d = d if not (xd < -40.0) else 0.0      # 0 below -40, as the float64 kernel
+    d = d if not (xd < -40.0) else -0.0     # -0 below -40 (gelu' < 0 there), as the float64 kernel
     return d if xd == xd else xd
 
 cdef inline float fa_gelu_vjp_f32(float gy, float x) noexcept nogil:
@@ -515,7 +515,7 @@ cdef inline double fa_gelu_tanh_vjp(double gy, double x) noexcept nogil:
     series = fa_series_at_zero(xc, GELU_TANH_D_X0_HI, GELU_TANH_D_X0_LO,
                                GELU_TANH_D_C, GELU_TANH_D_N)
     g = series if fabs(x - GELU_TANH_D_X0_HI) <= GELU_TANH_D_RADIUS else g
-    g = g if fabs(x) <= 30.0 else (1.0 if x > 0.0 else 0.0)
+    g = g if fabs(x) <= 30.0 else (1.0 if x > 0.0 else -0.0)   # g < 0 below -0.75
     g = g if x == x else x
     return gy * g
 
@@ -931,6 +931,7 @@ cdef inline double fa_x_sigmoid(double x, double th, double tl) noexcept nogil:
     cdef double pl = fma(x, E, -p) + p * k if neg else 0.0
     cdef double y = fa_div_dd(p, pl, d, dl) * (TWO_M128 if far else 1.0)
     y = x if th > 40.0 else y
+    y = x if ((x == 0.0) & (th == th)) else y        # +-0 sigmoid(t) = +-0
     return copysign(0.0, x) if th < -833.0 else y
 
 
@@ -1062,7 +1063,7 @@ cdef inline double fa_mish(double x) noexcept nogil:
     cdef double p = x * v
     cdef double y = fa_div_dd(p, fma(x, v, -p) + x * vl, 1.0 if far else m, 0.0 if far else ml)
     y = y * (TWO_M128 if far else 1.0)
-    y = x if x > 20.0 else y
+    y = x if ((x > 20.0) | (x == 0.0)) else y            # and mish(-0) = -0
     return -0.0 if x < -833.0 else y
 
 cdef inline double fa_mish_vjp(double gy, double x) noexcept nogil:
@@ -1105,7 +1106,7 @@ cdef inline double fa_mish_vjp(double gy, double x) noexcept nogil:
     cdef double series = fa_series_at_zero(x, MISH_D_X0_HI, MISH_D_X0_LO, MISH_D_C, MISH_D_N)
     g = series if fabs(x - MISH_D_X0_HI) <= MISH_D_RADIUS else g
     g = 1.0 if x > 30.0 else g
-    g = 0.0 if x < -833.0 else g
+    g = -0.0 if x < -833.0 else g         # mish' ~ e^x (1 + x) < 0 there
     return gy * g
 
 
@@ -1310,7 +1311,7 @@ cdef inline double fa_dx_x_sigmoid_from_e(double t, double e, double r) noexcept
     cdef double d = 1.0 + e
     cdef double num = fma(t, e, d) if t >= 0.0 else e * (d + t)
     cdef double g = num * (r * r)
-    g = g if fabs(t) < INFINITY else (1.0 if t > 0.0 else 0.0)
+    g = g if fabs(t) < INFINITY else (1.0 if t > 0.0 else -0.0)   # e^t (1 + t) -> -0
     return g if t == t else t
 
 cdef inline float fa_silu_f32(float x) noexcept nogil:
@@ -1336,7 +1337,8 @@ cdef inline float fa_silu_f32(float x) noexcept nogil:
     cdef float d = fa_one_plus_f(eh * scale, el * scale, &dl)
     cdef float y = fa_div_pair_f(n, nl, d, dl)
     y = y * scale if neg else y
-    y = y if fabsf(x) < INFINITY else x                  # NaN, +inf
+    # NaN, +inf, and -0 (the residual gave +0; a copysign took one more)
+    y = y if ((fabsf(x) < INFINITY) & (x != 0.0)) else x
     return y if not (x < -120.0) else <float>-0.0
 
 cdef inline float fa_silu_vjp_f32(float gy, float x) noexcept nogil:
@@ -1444,7 +1446,8 @@ cdef inline float fa_mish_vjp_f32(float gy, float x) noexcept nogil:
     cdef double r = fa_tanh_softplus_f32acc(xd, &om, &s)
     cdef double g = r + xd * (om * (1.0 + r)) * s
     g = g if xd <= 20.0 else 1.0
-    g = g if xd != -INFINITY else 0.0
+    # -0 where e^x (1 + x) ~ mish' rounds to 0 (-0 in float64's kernel)
+    g = g if not (xd < -745.0) else -0.0
     return <float>(gy * (g if xd == xd else xd))
 
 cdef inline float fa_elu_f32(float x, double alpha) noexcept nogil:
@@ -1536,7 +1539,9 @@ cdef inline float fa_gelu_tanh_vjp_f32(float gy, float x) noexcept nogil:
     cdef double ds
     cdef double g = fa_sigmoid_and_d(t, fa_exp_normal_f32acc(-fabs(t)), &ds)
     g = g + xdt * ds
-    g = g if fabs(xd) <= 30.0 else (1.0 if xd > 0.0 else 0.0)
+    # below -20 the derivative, e^t (1 + x t') < 0, is below 1e-259: -0 (as
+    # the float64 kernel's), where the clamped exponential gave +0
+    g = g if ((xd >= -20.0) & (xd <= 30.0)) else (1.0 if xd > 0.0 else -0.0)
     return <float>(gy * (g if xd == xd else xd))
 
 
@@ -1954,7 +1959,8 @@ cdef inline float fa_hard_swish_f32(float x) noexcept nogil:
     cdef float s = <float>3.0 + x
     cdef float sl = x - (s - <float>3.0)
     cdef float y = fmaf(x, s, x * sl) / <float>6.0
-    y = x if x >= 3.0 else y
+    # the sign of x, also at -0 (where the FMA gave +0): one bit operation
+    y = x if x >= 3.0 else copysignf(y, x)
     return <float>0.0 if x <= -3.0 else y              # 0, not -inf * 0
 
 cdef inline float fa_hard_swish_vjp_f32(float gy, float x) noexcept nogil:

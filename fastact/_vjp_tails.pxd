@@ -150,4 +150,7 @@ cdef inline double fa_gelu_tanh_vjp_tail(double gy, double x) noexcept nogil:
     cdef long double dt = FA_SQRT_2_OVER_PI_L * (1 + 3 * FA_GELU_TANH_C_L * xl * xl)
     cdef long double e = expl(-2 * fabsl(t))
     cdef long double half_one_plus = (1 if t >= 0 else e) / (1 + e)
-    return <double>(gy * (half_one_plus + 2 * xl * dt * e / ((1 + e) * (1 + e))))
+    cdef long double g = half_one_plus + 2 * xl * dt * e / ((1 + e) * (1 + e))
+    # where e^(-2|t|) underflows even in long double (x < -28), -0: the
+    # derivative is negative there (the sum gave +0)
+    return <double>(gy * (g if g != 0 else -0.0))

@@ -4,7 +4,7 @@
 # reduction with ln2 in two parts, a Taylor polynomial, 2^n from bits;
 # branch-free selects only. Measured in tests/test_vmath.py.
 
-from libc.math cimport fabsf, fmaf
+from libc.math cimport copysignf, fabsf, fmaf
 
 from fastact._common cimport fa_bitsf, fa_from_bitsf
 
@@ -118,7 +118,8 @@ cdef inline float fa_tanhf(float x) noexcept nogil:
     # |x| <= 0.55: the Taylor series x + x^3 P(x^2) to x^19 (remainder
     # < 5e-9 relative); above: tanh a = 1 - 2e/(1+e), e = exp(-2a) <= 1/3,
     # where the error of 2e/(1+e) (< 0.5) shrinks in the subtraction
-    # (< 1.7 ULP in all). Exactly 1 past a = 9.01. Sign restored last.
+    # (< 1.7 ULP in all). Exactly 1 past a = 9.01. Sign restored last, by
+    # copysign: tanh(-0) = -0 (a compare on x < 0 gave +0).
     cdef float a = fabsf(x)
     cdef float z = a * a
     cdef float p = <float>-0.00023912911424355248
@@ -137,4 +138,4 @@ cdef inline float fa_tanhf(float x) noexcept nogil:
     # a to double): no float lies in (0.55, 0.55f], 0.55f = 0.55000001
     cdef float t = small if a < <float>0.55 else large
     t = t if a == a else x
-    return t if not (x < 0.0) else -t
+    return copysignf(t, x)

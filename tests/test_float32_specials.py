@@ -20,10 +20,12 @@ EXTREMES = np.array([0, -0.0, 1, -1, 30, -30, 100, -100, -200, -800, -1000, 1000
 
 
 def kinds(r):
-    """NaN -> 9, +-inf as they are, 0 (either sign: the dtypes still differ
-    in the sign of some zeros, e.g. silu(-0.0)), any other number -> 1."""
+    """NaN -> 9, +-inf as they are, +0 -> 0 and -0 -> 5 (the dtypes once
+    differed in the sign of some zeros: silu(-0.0), tanh(-0.0) in float32,
+    gelu' below -40), any other number -> 1."""
     r = np.asarray(r, dtype=np.float64)
-    return np.where(np.isnan(r), 9.0, np.where(np.isinf(r) | (r == 0), r, 1.0))
+    zeros = np.where(np.signbit(r), 5.0, 0.0)
+    return np.where(np.isnan(r), 9.0, np.where(r == 0, zeros, np.where(np.isinf(r), r, 1.0)))
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -71,3 +73,18 @@ def test_softplus_with_a_nan_parameter(kw):
         g64 = fa.softplus_backward(np.ones(x.size), x.astype(np.float64), **kw).astype(np.float32)
     np.testing.assert_array_equal(kinds(r32), kinds(r64))
     np.testing.assert_array_equal(kinds(g32), kinds(g64))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["tanh", "silu", "swish", "mish", "hard_swish", "gelu",
+                                  "softsign", "elu", "selu", "celu", "leaky_relu",
+                                  "hard_tanh", "tanh_shrink", "rrelu"])
+def test_negative_zero_keeps_its_sign(name, dtype):
+    """f(-0) = -0 where f(0) = 0 with f'(0) > 0, as np.tanh(-0.0) and the
+    formulas give (x sigmoid(x) = -0 * 0.5); float32 tanh, silu and
+    hard_swish once returned +0."""
+    x = np.array([-0.0, 0.0], dtype=dtype)
+    for kw in ({}, {"approximate": "tanh"}) if name == "gelu" else ({},):
+        y = getattr(fa, name)(x, **kw)
+        assert y[0] == 0 and np.signbit(y[0]), (name, kw)
+        assert y[1] == 0 and not np.signbit(y[1]), (name, kw)

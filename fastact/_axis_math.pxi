@@ -45,6 +45,8 @@ cdef struct Blk:           # one block of one row
     double s               # sum of w exp((v - m)/T) over the other entries
     double r               # output factor exp((m - M)/T) / total (set by _combine)
     double dot             # backward: this block's part of the row's dot product
+    npy_intp nband         # entries past the cut (_axis_tails.pxi) as phase C
+                           # counted them (softmax from x), -1 if it did not
     npy_intp nsel          # selected entries
     int nan
 
@@ -131,6 +133,7 @@ cdef void _stats(const real* x, npy_intp sx, const real* w, npy_intp sw,
     b.s = 0.0
     b.r = 0.0
     b.dot = 0.0
+    b.nband = -1
     if nan or m == -INFINITY:
         if e != NULL:
             for i in range(n):
@@ -189,6 +192,7 @@ cdef void _stats_fast(const real* x, npy_intp n, double sg, double invT, double*
     b.s = s
     b.r = 0.0
     b.dot = 0.0
+    b.nband = -1
 
 
 # ---- phase B: a row from its blocks ----------------------------------------
@@ -281,16 +285,18 @@ cdef void _lse_result(const RowSt* rs, int ret_sign, double* lse,
 
 cdef double _dot(const Ctx* c, const RowSt* rs, const real* g, npy_intp sg_, const real* xy,
                  npy_intp sxy, const unsigned char* mk, npy_intp smk, npy_intp n,
-                 const double* e, const Blk* b) noexcept nogil:
+                 const double* e, Blk* b) noexcept nogil:
     # softmax: sum gy * p; log_softmax: sum gy (p: the softmax)
     cdef double acc[8]
     cdef double p, t, lo, hi
     cdef npy_intp i
     cdef int weighted = c.op == OP_SOFTMAX_BWD
     if real is double:
-        if weighted and not c.from_y and _band_count(c, rs, b, xy, sxy, NULL, 0, mk, smk,
-                                                     n, &lo, &hi) > 0:
-            return _dot_with_tails(c, rs, g, sg_, xy, sxy, mk, smk, n, e, b, lo, hi)
+        if weighted and not c.from_y:
+            # counted once, for phase E too (rows masked with -1e9 count)
+            b.nband = _band_count(c, rs, b, xy, sxy, NULL, 0, mk, smk, n, &lo, &hi)
+            if b.nband > 0:
+                return _dot_with_tails(c, rs, g, sg_, xy, sxy, mk, smk, n, e, b, lo, hi)
     if mk == NULL and sxy == 1 and (sg_ == 0 or sg_ == 1) and \
             (not weighted or c.from_y or e != NULL):
         # contiguous: the loops of _axis_loops.h, the same numbers

@@ -148,6 +148,8 @@ cdef npy_intp _tails_collect(const Ctx* c, const RowSt* rs, const Blk* b, const 
     cdef npy_intp i, k
     cdef double lo, hi, s = 1.0 if c.from_y else c.sg, r
     cdef bint redo
+    if c.op == OP_SOFTMAX_BWD and not c.from_y and b.nband == 0:
+        return 0                                # phase C counted none
     k = _band_count(c, rs, b, x, sx, w, sw, mk, smk, n, &lo, &hi)
     if k == 0:
         return 0

@@ -72,6 +72,17 @@ cdef inline bint _tails_possible(const Ctx* c, const RowSt* rs, const Blk* b,
     return b.mn < rs.M + _tail_cut(c, rs) / c.invT
 
 
+cdef inline long double _tail_arg(const Ctx* c, const RowSt* rs, double v) noexcept nogil:
+    # a = log p before the total: (v - M)/T from x (the difference exact in
+    # long double), y itself from y
+    return v if c.from_y else (<long double>v - rs.M) * c.invT
+
+
+cdef inline long double _tail_weight(const Ctx* c, const RowSt* rs, long double a) noexcept nogil:
+    # p = e^a / total (from y, total is 1)
+    return expl(a) if c.from_y else expl(a) / rs.tot
+
+
 cdef inline double _tail_value(const Ctx* c, const RowSt* rs, double v, double gi,
                                double wi, bint* redo) noexcept nogil:
     # the backward of one entry past the cut in long double (v = sg x, or y
@@ -86,7 +97,7 @@ cdef inline double _tail_value(const Ctx* c, const RowSt* rs, double v, double g
         fd = rs.dot * c.invT
     else:
         fd = gi * wi
-    a = v if c.from_y else (<long double>v - rs.M) * c.invT
+    a = _tail_arg(c, rs, v)
     # log2 of |p f| from a and the exponents (ilogb(0) is INT_MIN): cheap,
     # and spares expl where the product is 0 anyway (masks near -1000)
     if (<double>a * FA_AX_LOG2E + (ilogb(fd) + 1.0)
@@ -94,9 +105,7 @@ cdef inline double _tail_value(const Ctx* c, const RowSt* rs, double v, double g
         redo[0] = False
         return 0.0
     redo[0] = True
-    p = expl(a)
-    if not c.from_y:
-        p = p / rs.tot
+    p = _tail_weight(c, rs, a)
     if c.op == OP_SOFTMAX_BWD:
         f = <long double>gi - rs.dot
         return <double>(c.sg * (p * f) * c.invT)
@@ -200,9 +209,8 @@ cdef double _dot_with_tails(const Ctx* c, const RowSt* rs, const double* g, npy_
         if mk != NULL and mk[i * smk] == 0:
             continue
         v = c.sg * x[i * sx]
-        if v > lo and v < hi:
-            t = <double>(<long double>g[i * sg_] * (expl((<long double>v - rs.M) * c.invT)
-                                                     / rs.tot))
+        if _in_band(v, lo, hi, NULL, 0, i):
+            t = <double>(<long double>g[i * sg_] * _tail_weight(c, rs, _tail_arg(c, rs, v)))
         elif e != NULL:
             t = g[i * sg_] * (e[i] * b.r)
         else:

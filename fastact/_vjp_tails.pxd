@@ -151,6 +151,6 @@ cdef inline double fa_gelu_tanh_vjp_tail(double gy, double x) noexcept nogil:
     cdef long double e = expl(-2 * fabsl(t))
     cdef long double half_one_plus = (1 if t >= 0 else e) / (1 + e)
     cdef long double g = half_one_plus + 2 * xl * dt * e / ((1 + e) * (1 + e))
-    # where e^(-2|t|) underflows even in long double (x < -28), -0: the
-    # derivative is negative there (the sum gave +0)
+    # where e^(-2|t|) underflows even in long double (x below about -54,
+    # |t| > 5700), -0: the derivative is negative there (the sum gave +0)
     return <double>(gy * (g if g != 0 else -0.0))

@@ -9,7 +9,7 @@
 # math raises (exp overflow and the like) are discarded by the loops, so
 # the formulas may overflow where the limit is right (1/(1+inf) = 0).
 
-from fastact._vmath cimport (fa_erfc64_dd, fa_exp, fa_exp_f32acc, fa_exp_pair, fa_exp_normal_f32acc, fa_expm1, fa_expm1_neg, fa_expm1_neg_f32acc, fa_log1p_unit,
+from fastact._vmath cimport (fa_erfc64_dd, fa_exp, fa_exp_clamped, fa_exp_f32acc, fa_exp_pair, fa_exp_normal_f32acc, fa_expm1, fa_expm1_neg, fa_expm1_neg_f32acc, fa_log1p_unit,
                              fa_log1p_unit_f32acc,
                              fa_tanh as fa_vtanh)
 from fastact._vmathf cimport (fa_clamp_magnitude_f, fa_expf, fa_expf_neg_split, fa_log1pf_unit, fa_expm1_reduced_f, fa_exp_reduce_unclamped_f,
@@ -986,10 +986,12 @@ cdef inline double fa_silu(double x) noexcept nogil:
     # as fa_x_sigmoid is (x e^x / (1 + e^x) for x < 0, as accurate): a
     # select in front of the division made GCC emit two masked divisions.
     # Below -700, x e^x with e^x shifted by 128 LN2_HI (exact, as in
-    # fa_softplus_b1); -0 below -833 (and at -inf, not -inf * 0). e^-x = 0
-    # past x = 746 leaves x.
+    # fa_softplus_b1); -0 below -833 (and at -inf, not -inf * 0). Past
+    # x = 37, 1 + e^-x rounds to 1 and y = x: e^-x is clamped at e^-708
+    # (fa_exp_clamped; far arguments below -708 leave results below
+    # 1e-340, -0 either way).
     cdef bint far = x < -700.0
-    cdef double E = fa_exp(x + 128.0 * LN2_HI if far else -x)
+    cdef double E = fa_exp_clamped(x + 128.0 * LN2_HI if far else -x)
     cdef double y = x / (1.0 + E)
     y = fa_undo_far_shift(x * E) if far else y
     return y if not (x < -833.0) else -0.0

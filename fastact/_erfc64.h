@@ -41,7 +41,8 @@
    becomes one masked load: the float64 GELU loop on AVX-512 went from 350
    to 274 instructions per 8 doubles (gelu' 432 -> 354), 14% less time for
    gelu and gelu', 21% for geglu at 10^6 (AVX2: -15% in a C test), same
-   bits. Nothing writes them. */
+   bits. Nothing writes them. They are definitions, so only one C file of
+   an extension may include this header (each kernel module is one). */
 #if defined(__GNUC__)
 #define FA_ERFC64_TABLE __attribute__((visibility("hidden")))
 #else

@@ -2018,6 +2018,20 @@ cdef inline float fa_leaky_relu_vjp_f32(float gy, float x, double slope) noexcep
 cdef inline float fa_leaky_relu_vjp_y_f32(float gy, float y, double slope) noexcept nogil:
     return fa_leaky_relu_vjp_f32(gy, y, slope)  # y > 0 exactly where x > 0 (slope >= 0)
 
+# The slope as a float pair (sh, sl) certified for it (_slope32.h): the same
+# bits as the kernels above wherever the loops call these (blocks without
+# 0 < |x| < lo), in float arithmetic. fmaf is one instruction there (the
+# FMA builds only).
+cdef inline float fa_leaky_relu_f32_pair(float x, float sh, float sl) noexcept nogil:
+    return x if x > <float>0.0 else fmaf(x, sh, x * sl)
+
+cdef inline float fa_leaky_relu_vjp_f32_pair(float gy, float x, float sh, float sl) noexcept nogil:
+    cdef float g = gy if x > <float>0.0 else fmaf(gy, sh, gy * sl)
+    return g if x == x else x
+
+cdef inline float fa_leaky_relu_vjp_y_f32_pair(float gy, float y, float sh, float sl) noexcept nogil:
+    return fa_leaky_relu_vjp_f32_pair(gy, y, sh, sl)
+
 # Float parameters: where a scalar parameter is itself a float (prelu's
 # weights from a float32 model, 0.25, soft_shrink's 0.5), the float32
 # contiguous loop calls these instead (_kernels.pyx.tp, FLOAT_PARAM): float

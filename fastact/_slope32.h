@@ -17,9 +17,10 @@
  * runs the double product (again). Zeros, infinities and NaN agree.
  *
  * Certifying takes ~2 ms (8.4e6 products, one thread), so it is done once
- * per slope, and only after the double path has handled 2^23 elements of
- * uncertified slopes since the last certification (the cost stays within
- * a few times the time already spent, and small calls never pay it).
+ * per slope, and only after the double path has handled 2^23 elements
+ * with that slope (counted per slope in a small table: the cost stays
+ * within a few times the time already spent on the slope, and a sweep
+ * over many slopes, each used a little, never pays it).
  * Slopes measured: 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 1/3, 0.7, 11/48
  * (rrelu's default) certify; 2.7 fails on 48545 x of [1, 2), 0.99 on
  * 2269, 0.0123456789 on one.
@@ -42,7 +43,7 @@
 #endif
 
 #define FA_SLOPE_SLOTS 8
-#define FA_SLOPE_DEBT (1LL << 23)
+#define FA_SLOPE_DEBT (1LL << 23)      /* elements before a slope is certified */
 
 static void fa_slope_split(double s, float* sh, float* sl) {
     float h = (float)s;
@@ -68,7 +69,25 @@ static uint32_t fa_slope_lo_bits(double s) {
 #if FA_SLOPE_PAIR
 static uint64_t fa_slope_ok[FA_SLOPE_SLOTS], fa_slope_bad[FA_SLOPE_SLOTS];
 static unsigned fa_slope_next_ok, fa_slope_next_bad;
-static long long fa_slope_debt;
+/* elements computed by the double product per slope not yet judged; an
+ * entry is written racily (its slope and count may come from two threads),
+ * which can only move a certification earlier or later: the verdict
+ * itself is exact */
+static uint64_t fa_slope_seen_bits[FA_SLOPE_SLOTS];
+static long long fa_slope_seen_n[FA_SLOPE_SLOTS];
+static unsigned fa_slope_next_seen;
+
+/* adds n to the slope's count; whether it has reached FA_SLOPE_DEBT */
+static int fa_slope_due(uint64_t bits, long long n) {
+    unsigned k;
+    for (k = 0; k < FA_SLOPE_SLOTS; k++)
+        if (__atomic_load_n(&fa_slope_seen_bits[k], __ATOMIC_RELAXED) == bits)
+            return __atomic_add_fetch(&fa_slope_seen_n[k], n, __ATOMIC_RELAXED) >= FA_SLOPE_DEBT;
+    k = __atomic_fetch_add(&fa_slope_next_seen, 1u, __ATOMIC_RELAXED) % FA_SLOPE_SLOTS;
+    __atomic_store_n(&fa_slope_seen_n[k], n, __ATOMIC_RELAXED);
+    __atomic_store_n(&fa_slope_seen_bits[k], bits, __ATOMIC_RELAXED);
+    return n >= FA_SLOPE_DEBT;
+}
 
 static int fa_slope_in(const uint64_t* table, uint64_t bits) {
     int k;
@@ -129,9 +148,8 @@ static int fa_slope_pair_ok(double s, long long n) {
         return 1;
     if (fa_slope_in(fa_slope_bad, bits))
         return 0;
-    if (__atomic_add_fetch(&fa_slope_debt, n, __ATOMIC_RELAXED) < FA_SLOPE_DEBT)
+    if (!fa_slope_due(bits, n))
         return 0;
-    __atomic_store_n(&fa_slope_debt, 0LL, __ATOMIC_RELAXED);
     ok = fa_slope_certify(s);
     fa_slope_add(ok ? fa_slope_ok : fa_slope_bad, ok ? &fa_slope_next_ok : &fa_slope_next_bad,
                  bits);

@@ -262,3 +262,22 @@ def test_the_pair_check_in_numpy_finds_what_the_c_harness_found():
     # 0.99 does not (2269 floats of [1, 2) differ, measured in C)
     assert pair_is_exact(0.01) == 1 and pair_is_exact(11 / 48) == 1
     assert pair_is_exact(0.99) == 0
+
+
+def test_a_slope_is_judged_after_2_to_the_23_elements_of_its_own():
+    """Certifying costs ~2 ms, so a slope is judged only once the double
+    product has handled 2^23 elements with it (counted per slope: other
+    slopes' calls in between do not count)."""
+    from fastact import _dispatch
+    from fastact._dispatch import kernels
+    if _dispatch.LEVEL == "baseline" or np.finfo(np.longdouble).nmant < 63:
+        pytest.skip("no verdicts on the baseline build (no FMA)")
+    x = np.linspace(-3, 3, 1 << 20, dtype=np.float32)
+    slope, other = 0.0314, 0.0271
+    for _ in range(7):                                  # 7 * 2^20 < 2^23
+        fa.leaky_relu(x, slope)
+        fa.leaky_relu(x, other)
+    assert kernels.slope_verdict(slope) == -1
+    fa.leaky_relu(x, slope)                             # the 2^23rd element
+    assert kernels.slope_verdict(slope) == pair_is_exact(slope)
+    assert kernels.slope_verdict(other) == -1

@@ -498,13 +498,14 @@ static inline void fa_axf_join_chunk(const float* h, const float* lw, const int3
 
 /* The same numbers, 16 at a time, for AVX-512 builds: the chunked loops
  * above store and reload six arrays (0.78 ns per element on v4 in a C
- * loop). fa_axf_parts16 is fa_axf_parts written with
- * GCC's vector extensions, its selects as masks; fa_axf_join8 is
- * fa_axf_join. Every operation and its order are those of the scalar
- * functions (no contraction: -ffp-contract=off), so the bits are too, and
- * elements i and i + 8 go to lane i % 8 as in fa_ax_lanes_add. The v3 and
- * baseline builds keep the chunked loops (16-float vectors split into
- * halves there ran 4x slower). */
+ * loop, 0.575 for these). fa_axf_parts16 is fa_axf_parts written with
+ * GCC's vector extensions, its selects as masks and its FA_AXF_MADD as
+ * explicit FMAs; fa_axf_join8 is fa_axf_join. Every operation and its
+ * order are those of the scalar functions (no contraction:
+ * -ffp-contract=off), so the bits are too, and elements i and i + 8 go to
+ * lane i % 8 as in fa_ax_lanes_add. The v3 and baseline builds keep the
+ * chunked loops (16-float vectors split into halves there ran 4x
+ * slower). */
 #if defined(__GNUC__) && defined(__AVX512F__) && defined(__AVX512DQ__)
 #include <immintrin.h>
 #define FA_AXF_VEC 1

@@ -77,29 +77,33 @@ static uint64_t fa_slope_seen_bits[FA_SLOPE_SLOTS];
 static long long fa_slope_seen_n[FA_SLOPE_SLOTS];
 static unsigned fa_slope_next_seen;
 
-/* adds n to the slope's count; whether it has reached FA_SLOPE_DEBT */
-static int fa_slope_due(uint64_t bits, long long n) {
-    unsigned k;
-    for (k = 0; k < FA_SLOPE_SLOTS; k++)
-        if (__atomic_load_n(&fa_slope_seen_bits[k], __ATOMIC_RELAXED) == bits)
-            return __atomic_add_fetch(&fa_slope_seen_n[k], n, __ATOMIC_RELAXED) >= FA_SLOPE_DEBT;
-    k = __atomic_fetch_add(&fa_slope_next_seen, 1u, __ATOMIC_RELAXED) % FA_SLOPE_SLOTS;
-    __atomic_store_n(&fa_slope_seen_n[k], n, __ATOMIC_RELAXED);
-    __atomic_store_n(&fa_slope_seen_bits[k], bits, __ATOMIC_RELAXED);
-    return n >= FA_SLOPE_DEBT;
-}
-
-static int fa_slope_in(const uint64_t* table, uint64_t bits) {
+/* the slot of a table holding the slope's bits, or -1 */
+static int fa_slope_find(const uint64_t* table, uint64_t bits) {
     int k;
     for (k = 0; k < FA_SLOPE_SLOTS; k++)
         if (__atomic_load_n(&table[k], __ATOMIC_RELAXED) == bits)
-            return 1;
-    return 0;
+            return k;
+    return -1;
+}
+
+/* the slot a new entry takes: round robin */
+static unsigned fa_slope_slot(unsigned* next) {
+    return __atomic_fetch_add(next, 1u, __ATOMIC_RELAXED) % FA_SLOPE_SLOTS;
 }
 
 static void fa_slope_add(uint64_t* table, unsigned* next, uint64_t bits) {
-    unsigned k = __atomic_fetch_add(next, 1u, __ATOMIC_RELAXED) % FA_SLOPE_SLOTS;
-    __atomic_store_n(&table[k], bits, __ATOMIC_RELAXED);
+    __atomic_store_n(&table[fa_slope_slot(next)], bits, __ATOMIC_RELAXED);
+}
+
+/* adds n to the slope's count; whether it has reached FA_SLOPE_DEBT */
+static int fa_slope_due(uint64_t bits, long long n) {
+    int k = fa_slope_find(fa_slope_seen_bits, bits);
+    if (k >= 0)
+        return __atomic_add_fetch(&fa_slope_seen_n[k], n, __ATOMIC_RELAXED) >= FA_SLOPE_DEBT;
+    k = (int)fa_slope_slot(&fa_slope_next_seen);
+    __atomic_store_n(&fa_slope_seen_n[k], n, __ATOMIC_RELAXED);
+    __atomic_store_n(&fa_slope_seen_bits[k], bits, __ATOMIC_RELAXED);
+    return n >= FA_SLOPE_DEBT;
 }
 
 /* the exhaustive check: every float x in [1, 2) (x < 0 by symmetry) */
@@ -123,9 +127,9 @@ static int fa_slope_verdict(double s) {
 #if FA_SLOPE_PAIR
     uint64_t bits;
     memcpy(&bits, &s, sizeof bits);
-    if (fa_slope_in(fa_slope_ok, bits))
+    if (fa_slope_find(fa_slope_ok, bits) >= 0)
         return 1;
-    if (fa_slope_in(fa_slope_bad, bits))
+    if (fa_slope_find(fa_slope_bad, bits) >= 0)
         return 0;
 #else
     (void)s;
@@ -143,11 +147,10 @@ static int fa_slope_pair_ok(double s, long long n) {
        certified range keep the double product */
     if (!(fabs(s) >= 0x1p-64 && fabs(s) <= 0x1p64))
         return 0;
+    ok = fa_slope_verdict(s);
+    if (ok >= 0)
+        return ok;
     memcpy(&bits, &s, sizeof bits);
-    if (fa_slope_in(fa_slope_ok, bits))
-        return 1;
-    if (fa_slope_in(fa_slope_bad, bits))
-        return 0;
     if (!fa_slope_due(bits, n))
         return 0;
     ok = fa_slope_certify(s);

@@ -24,7 +24,7 @@ def load_tool():
     return module
 
 
-@pytest.mark.parametrize("name", ["softplus", "log_sigmoid", "tanh_shrink"])
+@pytest.mark.parametrize("name", ["softplus", "log_sigmoid", "tanh_shrink", "silu"])
 def test_every_fourth_float_within_the_promise(name):
     with np.errstate(all="ignore"):
         worst, at, kinds = load_tool().measure(getattr(fa, name), 4)

@@ -1,0 +1,216 @@
+/* float32 kernels written for AVX-512, 16 floats at a time (issue 5).
+ *
+ * The float32 silu that GCC vectorises from _math.pxd (fa_silu_f32) is 62
+ * instructions per 16 floats with a vdivps; PyTorch's is about 35. Written
+ * with intrinsics, the x86-64-v4 build gets what the auto-vectoriser cannot
+ * give it:
+ *   - a table-driven exp (Tang, ACM TOMS 15(2), 1989): 2^(j/16) from a
+ *     16-entry table by one vpermps, so the polynomial needs degree 3 only;
+ *   - vscalefps for 2^n, which keeps subnormal results to one rounding;
+ *   - vrcp14ps instead of a division: the quotient is corrected by its
+ *     residual, so a 14-bit reciprocal leaves an error of 2^-28;
+ *   - vfixupimmps for the special values, one instruction for NaN, +-0 and
+ *     +-inf.
+ * These kernels are the v4 build's; the baseline and v3 builds keep the
+ * _math.pxd kernels, whose bits differ (each level is held to the same
+ * accuracy bound by the tests; tests/test_dispatch.py lists the functions).
+ * Every layout and thread count gets the same bits: the loops of
+ * _kernels.pyx.tp pass contiguous data straight in, strided data through
+ * a buffer, and a lone element as lane 0 of a vector.
+ *
+ * Constants: tools/fit_exp16.py. */
+#ifndef FA_SIMD16_H
+#define FA_SIMD16_H
+
+/* a block function: y[i] = f(x0[i], x1[i], p), i < n */
+typedef void (*fa16_fn)(const float* x0, const float* x1, float* y, long long n, float p);
+
+#if defined(__GNUC__) && defined(__AVX512F__)
+#include <immintrin.h>
+#define FA16 1
+
+/* 2^(j/16) as hi + lo */
+static const float FA16_T_HI[16] __attribute__((aligned(64))) = {
+    1.000000000e+00f, 1.044273734e+00f, 1.090507746e+00f, 1.138788581e+00f,
+    1.189207077e+00f, 1.241857767e+00f, 1.296839595e+00f, 1.354255557e+00f,
+    1.414213538e+00f, 1.476826191e+00f, 1.542210817e+00f, 1.610490322e+00f,
+    1.681792855e+00f, 1.756252170e+00f, 1.834008098e+00f, 1.915206552e+00f};
+static const float FA16_T_LO[16] __attribute__((aligned(64))) = {
+    0.000000000e+00f, 4.833470157e-08f, -1.307753994e-08f, 5.386222313e-08f,
+    3.797635273e-08f, 4.496838102e-08f, -4.018999533e-08f, -1.012334927e-08f,
+    2.420323497e-08f, -4.500898854e-08f, 8.070904833e-09f, 9.836217174e-09f,
+    -2.475532668e-08f, -9.235770371e-09f, -1.123927795e-08f, 9.845328108e-09f};
+
+#define FA16_SET _mm512_set1_ps
+
+/* e^v for v <= 0, |v| <= 354, as 2^floor(kq) (eh + el): eh in [0.98, 2.02],
+ * |el| <= ulp(eh)/2, 1.6e-9 relative error before the roundings of eh + el
+ * (the polynomial's; the reduction is exact). With k = round(16 v / ln2)
+ * (the 1.5 * 2^23 shifter), j = k mod 16 = the low bits of t, which
+ * vpermps reads as its index; r = v - k ln2/16 (ln2/16 in two parts, the
+ * first with 11 bits: exact products); e^r - 1 = p = r (1 + c2 r + c3 r^2);
+ * e^v = 2^(k/16) e^r = 2^floor(k/16) T[j] (1 + p), T[j] = hi + lo,
+ * T hi (1 + p) + lo = hi + (hi p + lo) summed by Fast2Sum. */
+static inline void fa16_exp_neg(__m512 v, __m512* eh, __m512* el, __m512* kq) {
+    const __m512 shifter = FA16_SET(12582912.0f);
+    __m512 t = _mm512_fmadd_ps(v, FA16_SET(23.08312f), shifter);
+    __m512 k = _mm512_sub_ps(t, shifter);
+    __m512 r = _mm512_fmadd_ps(k, FA16_SET(-0.0433349609375f), v);
+    r = _mm512_fmadd_ps(k, FA16_SET(1.3262153e-05f), r);
+    __m512i j = _mm512_castps_si512(t);
+    __m512 hi = _mm512_permutexvar_ps(j, _mm512_load_ps(FA16_T_HI));
+    __m512 lo = _mm512_permutexvar_ps(j, _mm512_load_ps(FA16_T_LO));
+    __m512 p = _mm512_fmadd_ps(FA16_SET(0.16666722f), r, FA16_SET(0.50001615f));
+    p = _mm512_mul_ps(_mm512_fmadd_ps(p, r, FA16_SET(1.0f)), r);
+    __m512 tail = _mm512_fmadd_ps(hi, p, lo);
+    __m512 s = _mm512_add_ps(hi, tail);
+    *eh = s;
+    *el = _mm512_add_ps(_mm512_sub_ps(hi, s), tail);
+    *kq = _mm512_mul_ps(k, FA16_SET(0.0625f));             /* vscalefps floors it */
+}
+
+/* w f / (1 + e), e = e^na for na <= 0, f = 1 where neg is clear and e
+ * where it is set, the factor 2^floor(kq) of that e left to the caller
+ * (e = 2^floor(kq) (eh + el), fa16_exp_neg). 1 + e = d + dl exactly for e
+ * rounded to a float (Fast2Sum); the numerator w (eh + el) (+ wl eh, if
+ * pair) is carried as num + numl (FMA). With q = num / d from the
+ * reciprocal,
+ *   y = q + (num - q d - q dl + numl) / d
+ * has an error of 2^-28 from vrcp14ps (the residual is 2^-14 of num) and
+ * rounds about once. The rounding of e in 1 + e costs at most e/(1+e) of
+ * its half ULP (where neg is set the numerator's e is exact and the
+ * errors do not cancel). */
+static inline __m512 fa16_ratio(__m512 w, __m512 wl, int pair, __m512 na, __mmask16 neg,
+                                __m512* kq) {
+    const __m512 one = FA16_SET(1.0f);
+    __m512 eh, el;
+    fa16_exp_neg(na, &eh, &el, kq);
+    __m512 e = _mm512_scalef_ps(eh, *kq);
+    __m512 d = _mm512_add_ps(one, e);
+    __m512 dl = _mm512_sub_ps(e, _mm512_sub_ps(d, one));
+    __m512 fh = _mm512_mask_blend_ps(neg, one, eh);
+    __m512 fl = _mm512_maskz_mov_ps(neg, el);
+    __m512 num = _mm512_mul_ps(w, fh);
+    __m512 numl = _mm512_fmadd_ps(w, fl, _mm512_fmsub_ps(w, fh, num));
+    if (pair)
+        numl = _mm512_fmadd_ps(wl, fh, numl);
+    __m512 rd = _mm512_rcp14_ps(d);
+    __m512 q = _mm512_mul_ps(num, rd);
+    __m512 c = _mm512_fnmadd_ps(q, d, num);
+    c = _mm512_add_ps(_mm512_fnmadd_ps(q, dl, c), numl);
+    return _mm512_fmadd_ps(c, rd, q);
+}
+
+/* silu(x) = x / (1 + e) for x >= 0, x e / (1 + e) for x < 0, e = e^-|x|
+ * (clamped at -120, where silu is -0 in float), 2^floor(kq) applied last
+ * for x < 0 (one rounding where y is subnormal): 0.83 ULP at most over
+ * every float32 (C harness against x / (1 + exp(-x)) in double;
+ * tools/exhaustive_f32.py). */
+static inline __m512 fa16_silu(__m512 x) {
+    __m512 na = _mm512_max_ps(_mm512_or_ps(x, FA16_SET(-0.0f)), FA16_SET(-120.0f));
+    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 kq;
+    /* the numerator max(x, -120) */
+    __m512 y = fa16_ratio(_mm512_mask_blend_ps(neg, x, na), x, 0, na, neg, &kq);
+    y = _mm512_mask_scalef_ps(y, neg, y, kq);
+    /* vfixupimmps by the class of x, one nibble per class: QNaN, SNaN and
+     * +-0 give x (1), +1.0 the result (0), -inf -0 (7), +inf x (1) */
+    return _mm512_fixupimm_ps(y, x, _mm512_set1_epi32(0x00170111), 0);
+}
+
+/* v sigmoid(t) (glu: a sigmoid(b); softplus': gy sigmoid(x)), as silu
+ * with v for the numerator's x: v = m 2^ev (vgetmantps, vgetexpps), so that
+ * m f neither overflows nor loses bits to the subnormals, and 2^ev joins
+ * the final scaling. t is clamped at -200 (below, v sigmoid(t) < 2^128
+ * e^-200 rounds to 0). The special values of v (NaN, +-0, +-inf) give v by
+ * vfixupimmps; then t = NaN gives NaN and t = -inf gives v * 0 (NaN for an
+ * infinite v), by one masked product with max(0, t) (vmaxps returns its
+ * second operand where one is NaN); so does t < -745.13, where the float64
+ * kernels' sigmoid is 0 (tests/test_float32_specials.py). */
+static inline __m512 fa16_mul_sigmoid(__m512 v, __m512 t) {
+    __m512 na = _mm512_max_ps(_mm512_or_ps(t, FA16_SET(-0.0f)), FA16_SET(-200.0f));
+    __mmask16 neg = _mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 m = _mm512_getmant_ps(v, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
+    __m512 ev = _mm512_getexp_ps(v);
+    __m512 kq;
+    __m512 y = fa16_ratio(m, m, 0, na, neg, &kq);
+    y = _mm512_scalef_ps(y, _mm512_mask_add_ps(ev, neg, ev, kq));
+    /* v's classes: QNaN, SNaN, +-0, +-inf give v (1), the others y (0) */
+    y = _mm512_fixupimm_ps(y, v, _mm512_set1_epi32(0x00110111), 0);
+    /* NaN, and t < -745.1332 (-inf included), where the float64 kernels'
+     * e^t is 0 (so an infinite v gives NaN there, as in float64) */
+    __mmask16 odd = _mm512_cmp_ps_mask(t, FA16_SET(-745.133179f), _CMP_NGE_UQ);
+    return _mm512_mask_mul_ps(y, odd, v, _mm512_max_ps(_mm512_setzero_ps(), t));
+}
+
+/* softplus' at beta = 1: g sigmoid(x), and g itself where x > p (the
+ * threshold, rounded down to a float by the caller: the same compare) */
+static inline __m512 fa16_softplus_vjp_b1(__m512 g, __m512 x, float p) {
+    __mmask16 past = _mm512_cmp_ps_mask(x, _mm512_set1_ps(p), _CMP_GT_OQ);
+    return _mm512_mask_mov_ps(fa16_mul_sigmoid(g, x), past, g);
+}
+
+/* log_sigmoid': g sigmoid(-x) */
+static inline __m512 fa16_log_sigmoid_vjp(__m512 g, __m512 x, float p) {
+    (void)p;
+    return fa16_mul_sigmoid(g, _mm512_xor_ps(x, _mm512_set1_ps(-0.0f)));
+}
+
+/* glu: a sigmoid(b) */
+static inline __m512 fa16_glu(__m512 a, __m512 b, float p) {
+    (void)p;
+    return fa16_mul_sigmoid(a, b);
+}
+
+static inline __m512 fa16_silu2(__m512 x, __m512 unused, float p) {
+    (void)unused; (void)p;
+    return fa16_silu(x);
+}
+
+/* The block functions the loops call (through one pointer type):
+ * y[i] = f(x0[i], x1[i], p) for i < n (x1 unused by the unary ones), 16 at
+ * a time, the tail as a masked vector: the same arithmetic on every lane,
+ * so an element's bits do not depend on its position. Each vector is
+ * loaded before its results are stored: in place, or an output one element
+ * behind its input, computes in order. */
+#define FA16_BLOCK(name, f, binary)                                              \
+    static void name(const float* x0, const float* x1, float* y, long long n,    \
+                     float p) {                                                  \
+        long long i = 0;                                                         \
+        for (; i + 16 <= n; i += 16)                                             \
+            _mm512_storeu_ps(y + i, f(_mm512_loadu_ps(x0 + i),                   \
+                binary ? _mm512_loadu_ps(x1 + i) : _mm512_setzero_ps(), p));     \
+        if (i < n) {                                                             \
+            __mmask16 m = (__mmask16)((1u << (n - i)) - 1);                      \
+            _mm512_mask_storeu_ps(y + i, m, f(_mm512_maskz_loadu_ps(m, x0 + i),  \
+                binary ? _mm512_maskz_loadu_ps(m, x1 + i) : _mm512_setzero_ps(), \
+                p));                                                             \
+        }                                                                        \
+    }
+
+FA16_BLOCK(fa16_silu_block, fa16_silu2, 0)
+FA16_BLOCK(fa16_softplus_vjp_b1_block, fa16_softplus_vjp_b1, 1)
+FA16_BLOCK(fa16_log_sigmoid_vjp_block, fa16_log_sigmoid_vjp, 1)
+FA16_BLOCK(fa16_glu_block, fa16_glu, 1)
+
+/* silu of one element, as lane 0 of a vector (a strided swish' twin) */
+static inline float fa16_silu_1(float x) {
+    return _mm512_cvtss_f32(fa16_silu(_mm512_set1_ps(x)));
+}
+
+#else
+#define FA16 0
+/* never called: the loops test FA16 first */
+#define FA16_STUB(name)                                                          \
+    static void name(const float* x0, const float* x1, float* y, long long n,    \
+                     float p) {                                                  \
+        (void)x0; (void)x1; (void)y; (void)n; (void)p;                           \
+    }
+FA16_STUB(fa16_silu_block)
+FA16_STUB(fa16_softplus_vjp_b1_block)
+FA16_STUB(fa16_log_sigmoid_vjp_block)
+FA16_STUB(fa16_glu_block)
+static inline float fa16_silu_1(float x) { return x; }
+#endif
+
+#endif

@@ -1,0 +1,122 @@
+"""The float32 kernels that the v4 build computes by AVX-512 code of its own
+(fastact/_simd16.h; kernels.SIMD16_UFUNCS and SIMD16_GATED): the same bits
+for every layout, length (the masked tail), thread count and overlap, and
+within 1 ULP of the float64 kernels rounded, for operands over the whole
+float32 range. On other levels the same tests check the _math.pxd kernels.
+Accuracy against mpmath: test_accuracy.py; special values:
+test_float32_specials.py, test_gated.py."""
+
+import numpy as np
+import pytest
+
+import fastact as fa
+from fastact import _dispatch
+
+rng = np.random.default_rng(16)
+
+UNARY = {
+    "silu": lambda x: fa.silu(x),
+    "swish": lambda x: fa.swish(x, beta=1.0),
+}
+BINARY = {     # (gy, x) -> result
+    "softplus_backward": lambda g, x: fa.softplus_backward(g, x),
+    "softplus_backward_threshold": lambda g, x: fa.softplus_backward(g, x, threshold=1.5),
+    "log_sigmoid_backward": lambda g, x: fa.log_sigmoid_backward(g, x),
+    "glu": lambda a, b: fa.glu(np.stack([a, b], axis=-1)).reshape(a.shape),
+}
+
+
+def random_floats(n):
+    """Every kind of float32: random bit patterns (all exponents, NaN and
+    inf included) and normal values of moderate size."""
+    bits = rng.integers(0, 2**32, n, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    moderate = (rng.standard_normal(n) * 8).astype(np.float32)
+    return np.where(rng.random(n) < 0.5, bits, moderate)
+
+
+def same_bits(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    nan = np.isnan(a) & np.isnan(b)
+    return a.shape == b.shape and bool(np.all(nan | (a.view(np.uint32) == b.view(np.uint32))))
+
+
+def test_the_v4_build_has_the_kernels():
+    k = _dispatch.kernels
+    assert set(k.SIMD16_UFUNCS) == {"silu", "swish", "softplus_vjp", "log_sigmoid_vjp"}
+    assert set(k.SIMD16_GATED) == {"glu"}
+    assert k.HAS_SIMD16 == (_dispatch.LEVEL == "v4")
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_layouts_lengths_and_overlap_give_the_same_bits(name, threads):
+    f = UNARY[name]
+    x = random_floats(70007)
+    want = f(x)
+    assert same_bits(f(x[::-1]), want[::-1])
+    assert same_bits(f(x[::3]), want[::3])
+    assert same_bits(f(x.reshape(7, 10001).T), want.reshape(7, 10001).T)
+    for n in range(1, 40):                                 # every tail length
+        assert same_bits(f(x[5:5 + n]), want[5:5 + n])
+    inplace = x.copy()
+    getattr(fa, name)(inplace, out=inplace)
+    assert same_bits(inplace, want)
+    behind = x.copy()                                      # out one element behind
+    getattr(fa, name)(behind[1:], out=behind[:-1])
+    assert same_bits(behind[:-1], want[1:])
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_layouts_lengths_and_overlap_give_the_same_bits(name, threads):
+    f = BINARY[name]
+    g, x = random_floats(40001), random_floats(40001)
+    want = f(g, x)
+    assert same_bits(f(g[::-1], x[::-1]), want[::-1])
+    assert same_bits(f(g[::2], x[::2]), want[::2])
+    for n in range(1, 40):
+        assert same_bits(f(g[3:3 + n], x[3:3 + n]), want[3:3 + n])
+    if name != "glu":
+        inplace = x.copy()
+        BINARY[name](g, inplace)             # warm; then into x itself
+        ufunc_name = name.replace("_threshold", "")
+        kwargs = {"threshold": 1.5} if name.endswith("_threshold") else {}
+        getattr(fa, ufunc_name)(g, inplace, out=inplace, **kwargs)
+        assert same_bits(inplace, want)
+
+
+def ulps_from_float64(got, want64):
+    """|got - want64| in float32 ULPs where the float64 result is a normal
+    float32 (as tests/ulp.py: subnormal results are not measured)."""
+    ok = np.isfinite(want64) & (np.abs(want64) >= np.finfo(np.float32).tiny) \
+        & (np.abs(want64) <= np.finfo(np.float32).max)
+    w = want64[ok]
+    spacing = np.spacing(np.abs(w).astype(np.float32)).astype(np.float64)
+    return np.abs(got[ok].astype(np.float64) - w) / spacing
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_within_one_ulp_of_float64_over_the_whole_range(name):
+    """v sigmoid(t) with v anywhere in float32 (subnormal to 3.4e38: the
+    kernel splits v into mantissa and exponent) and t where the sigmoid
+    matters; the float64 kernels are themselves within 4 float64 ULP of
+    mpmath."""
+    f = BINARY[name]
+    n = 200000
+    v = random_floats(n)
+    v = np.where(np.isfinite(v), v, 1.0).astype(np.float32)
+    t = (rng.uniform(-110, 110, n)).astype(np.float32)
+    got = f(v, t)
+    want = f(v.astype(np.float64), t.astype(np.float64))
+    err = ulps_from_float64(got, want)
+    assert err.size > n // 3
+    assert err.max() <= 1.0, err.max()
+    # the same kinds (0, inf, NaN) as float64 rounded
+    w32 = want.astype(np.float32)
+    assert np.array_equal(np.isnan(got), np.isnan(w32))
+    assert np.array_equal(got[w32 == 0] == 0, np.ones(int((w32 == 0).sum()), bool))
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_within_one_ulp_of_float64(name):
+    x = random_floats(300000)
+    err = ulps_from_float64(UNARY[name](x), UNARY[name](x.astype(np.float64)))
+    assert err.max() <= 1.0, err.max()

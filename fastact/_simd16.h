@@ -143,6 +143,33 @@ static inline __m512 fa16_mul_sigmoid(__m512 v, __m512 t) {
     return _mm512_mask_mul_ps(y, odd, v, _mm512_max_ps(_mm512_setzero_ps(), t));
 }
 
+/* swiglu: silu(a) b = (a b) sigmoid(a), a b carried as a pair of
+ * mantissas times 2^(ea + eb) (neither overflows nor underflows, whatever
+ * a and b are). Where a or b is 0, inf or NaN, or a < -745.13 (where the
+ * float64 silu(a) is 0 or subnormal: -0 in float), the result is s b with
+ * s = silu(a) by kind: a's sign for finite a, -0 below -745.13 and for
+ * -inf, +inf, +-0 and NaN as they are (vfixupimmps). */
+static inline __m512 fa16_swiglu(__m512 a, __m512 b, float p) {
+    (void)p;
+    __m512 na = _mm512_max_ps(_mm512_or_ps(a, FA16_SET(-0.0f)), FA16_SET(-200.0f));
+    __mmask16 neg = _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 ma = _mm512_getmant_ps(a, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
+    __m512 mb = _mm512_getmant_ps(b, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
+    __m512 ev = _mm512_add_ps(_mm512_getexp_ps(a), _mm512_getexp_ps(b));
+    __m512 w = _mm512_mul_ps(ma, mb);
+    __m512 kq;
+    __m512 y = fa16_ratio(w, _mm512_fmsub_ps(ma, mb, w), 1, na, neg, &kq);
+    y = _mm512_scalef_ps(y, _mm512_mask_add_ps(ev, neg, ev, kq));
+    /* classes 0x9f: QNaN, +-0, +-inf, SNaN */
+    __mmask16 odd = _mm512_fpclass_ps_mask(a, 0x9f) | _mm512_fpclass_ps_mask(b, 0x9f)
+                  | _mm512_cmp_ps_mask(a, FA16_SET(-745.133179f), _CMP_LT_OQ);
+    /* a's classes: QNaN, SNaN, +-0, +inf give a (1), -inf -0 (7), others a (0) */
+    __m512 s = _mm512_fixupimm_ps(a, a, _mm512_set1_epi32(0x00170111), 0);
+    s = _mm512_mask_mov_ps(s, _mm512_cmp_ps_mask(a, FA16_SET(-745.133179f), _CMP_LT_OQ),
+                           FA16_SET(-0.0f));
+    return _mm512_mask_mul_ps(y, odd, s, b);
+}
+
 /* softplus' at beta = 1: g sigmoid(x), and g itself where x > p (the
  * threshold, rounded down to a float by the caller: the same compare) */
 static inline __m512 fa16_softplus_vjp_b1(__m512 g, __m512 x, float p) {
@@ -192,6 +219,7 @@ FA16_BLOCK(fa16_silu_block, fa16_silu2, 0)
 FA16_BLOCK(fa16_softplus_vjp_b1_block, fa16_softplus_vjp_b1, 1)
 FA16_BLOCK(fa16_log_sigmoid_vjp_block, fa16_log_sigmoid_vjp, 1)
 FA16_BLOCK(fa16_glu_block, fa16_glu, 1)
+FA16_BLOCK(fa16_swiglu_block, fa16_swiglu, 1)
 
 /* silu of one element, as lane 0 of a vector (a strided swish' twin) */
 static inline float fa16_silu_1(float x) {
@@ -210,6 +238,7 @@ FA16_STUB(fa16_silu_block)
 FA16_STUB(fa16_softplus_vjp_b1_block)
 FA16_STUB(fa16_log_sigmoid_vjp_block)
 FA16_STUB(fa16_glu_block)
+FA16_STUB(fa16_swiglu_block)
 static inline float fa16_silu_1(float x) { return x; }
 #endif
 

@@ -23,6 +23,7 @@ BINARY = {     # (gy, x) -> result
     "softplus_backward_threshold": lambda g, x: fa.softplus_backward(g, x, threshold=1.5),
     "log_sigmoid_backward": lambda g, x: fa.log_sigmoid_backward(g, x),
     "glu": lambda a, b: fa.glu(np.stack([a, b], axis=-1)).reshape(a.shape),
+    "swiglu": lambda a, b: fa.swiglu(np.stack([a, b], axis=-1)).reshape(a.shape),
 }
 
 
@@ -43,7 +44,7 @@ def same_bits(a, b):
 def test_the_v4_build_has_the_kernels():
     k = _dispatch.kernels
     assert set(k.SIMD16_UFUNCS) == {"silu", "swish", "softplus_vjp", "log_sigmoid_vjp"}
-    assert set(k.SIMD16_GATED) == {"glu"}
+    assert set(k.SIMD16_GATED) == {"glu", "swiglu"}
     assert k.HAS_SIMD16 == (_dispatch.LEVEL == "v4")
 
 
@@ -74,7 +75,7 @@ def test_binary_layouts_lengths_and_overlap_give_the_same_bits(name, threads):
     assert same_bits(f(g[::2], x[::2]), want[::2])
     for n in range(1, 40):
         assert same_bits(f(g[3:3 + n], x[3:3 + n]), want[3:3 + n])
-    if name != "glu":
+    if name not in ("glu", "swiglu"):
         inplace = x.copy()
         BINARY[name](g, inplace)             # warm; then into x itself
         ufunc_name = name.replace("_threshold", "")
@@ -97,8 +98,8 @@ def ulps_from_float64(got, want64):
 def test_binary_within_one_ulp_of_float64_over_the_whole_range(name):
     """v sigmoid(t) with v anywhere in float32 (subnormal to 3.4e38: the
     kernel splits v into mantissa and exponent) and t where the sigmoid
-    matters; the float64 kernels are themselves within 4 float64 ULP of
-    mpmath."""
+    matters (swiglu: silu(t) v); the float64 kernels are themselves within
+    4 float64 ULP of mpmath."""
     f = BINARY[name]
     n = 200000
     v = random_floats(n)

@@ -121,14 +121,15 @@ static inline __m512 fa16_silu(__m512 x) {
 /* v sigmoid(t) (glu: a sigmoid(b); softplus': gy sigmoid(x)), as silu
  * with v for the numerator's x: v = m 2^ev (vgetmantps, vgetexpps), so that
  * m f neither overflows nor loses bits to the subnormals, and 2^ev joins
- * the final scaling. t is clamped at -200 (below, v sigmoid(t) < 2^128
- * e^-200 rounds to 0). The special values of v (NaN, +-0, +-inf) give v by
+ * the final scaling. t is clamped at -300 (below, v sigmoid(t) < 2^128
+ * e^-300 rounds to 0; -300 also serves glu's gb, whose v = gy a reaches
+ * 2^256, with the same exponential). The special values of v (NaN, +-0, +-inf) give v by
  * vfixupimmps; then t = NaN gives NaN and t = -inf gives v * 0 (NaN for an
  * infinite v), by one masked product with max(0, t) (vmaxps returns its
  * second operand where one is NaN); so does t < -745.13, where the float64
  * kernels' sigmoid is 0 (tests/test_float32_specials.py). */
 static inline __m512 fa16_mul_sigmoid(__m512 v, __m512 t) {
-    __m512 na = _mm512_max_ps(_mm512_or_ps(t, FA16_SET(-0.0f)), FA16_SET(-200.0f));
+    __m512 na = _mm512_max_ps(_mm512_or_ps(t, FA16_SET(-0.0f)), FA16_SET(-300.0f));
     __mmask16 neg = _mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_LT_OQ);
     __m512 m = _mm512_getmant_ps(v, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
     __m512 ev = _mm512_getexp_ps(v);
@@ -151,7 +152,7 @@ static inline __m512 fa16_mul_sigmoid(__m512 v, __m512 t) {
  * -inf, +inf, +-0 and NaN as they are (vfixupimmps). */
 static inline __m512 fa16_swiglu(__m512 a, __m512 b, float p) {
     (void)p;
-    __m512 na = _mm512_max_ps(_mm512_or_ps(a, FA16_SET(-0.0f)), FA16_SET(-200.0f));
+    __m512 na = _mm512_max_ps(_mm512_or_ps(a, FA16_SET(-0.0f)), FA16_SET(-300.0f));
     __mmask16 neg = _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_LT_OQ);
     __m512 ma = _mm512_getmant_ps(a, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
     __m512 mb = _mm512_getmant_ps(b, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
@@ -168,6 +169,48 @@ static inline __m512 fa16_swiglu(__m512 a, __m512 b, float p) {
     s = _mm512_mask_mov_ps(s, _mm512_cmp_ps_mask(a, FA16_SET(-745.133179f), _CMP_LT_OQ),
                            FA16_SET(-0.0f));
     return _mm512_mask_mul_ps(y, odd, s, b);
+}
+
+/* glu's gradients: ga = gy sigmoid(b) (fa16_mul_sigmoid) and
+ * gb = (gy a) sigmoid'(b), sigmoid'(b) = e / (1 + e)^2 with e = e^-|b|
+ * (symmetric). gy a is carried as a product of mantissas times 2^(ey + ea)
+ * (as in swiglu), e as 2^floor(kq) (eh + el), (1 + e)^2 = D + Dl from
+ * d + dl (FMA), and the quotient corrected by its residual as in
+ * fa16_ratio. The exponential, d and dl are the ones ga computed (the
+ * compiler merges them). Where gy or a is 0, inf or NaN, or b is NaN or
+ * |b| > 745.13 (sigmoid' = 0 in float64, inf included), gb is the product
+ * of their kinds: (gy a or its mantissas) times NaN, 0 or 1. */
+static inline __m512 fa16_glu_gb(__m512 gy, __m512 a, __m512 b) {
+    const __m512 one = FA16_SET(1.0f), zero = _mm512_setzero_ps();
+    __m512 na = _mm512_max_ps(_mm512_or_ps(b, FA16_SET(-0.0f)), FA16_SET(-300.0f));
+    __m512 eh, el, kq;
+    fa16_exp_neg(na, &eh, &el, &kq);
+    __m512 e = _mm512_scalef_ps(eh, kq);
+    __m512 d = _mm512_add_ps(one, e);
+    __m512 dl = _mm512_sub_ps(e, _mm512_sub_ps(d, one));
+    /* the rounding of e in d: here it would not cancel, so it is kept */
+    dl = _mm512_add_ps(dl, _mm512_scalef_ps(el, kq));
+    __m512 D = _mm512_mul_ps(d, d);
+    __m512 Dl = _mm512_fmadd_ps(_mm512_add_ps(d, d), dl, _mm512_fmsub_ps(d, d, D));
+    __m512 mg = _mm512_getmant_ps(gy, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
+    __m512 ma = _mm512_getmant_ps(a, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
+    __m512 ev = _mm512_add_ps(_mm512_getexp_ps(gy), _mm512_getexp_ps(a));
+    __m512 w = _mm512_mul_ps(mg, ma);
+    __m512 wl = _mm512_fmsub_ps(mg, ma, w);
+    __m512 num = _mm512_mul_ps(w, eh);
+    __m512 numl = _mm512_fmadd_ps(wl, eh, _mm512_fmadd_ps(w, el, _mm512_fmsub_ps(w, eh, num)));
+    __m512 rd = _mm512_rcp14_ps(D);
+    __m512 q = _mm512_mul_ps(num, rd);
+    __m512 c = _mm512_fnmadd_ps(q, D, num);
+    c = _mm512_add_ps(_mm512_fnmadd_ps(q, Dl, c), numl);
+    __m512 y = _mm512_scalef_ps(_mm512_fmadd_ps(c, rd, q), _mm512_add_ps(ev, kq));
+    /* the special cases by kind */
+    __mmask16 vodd = _mm512_fpclass_ps_mask(gy, 0x9f) | _mm512_fpclass_ps_mask(a, 0x9f);
+    __mmask16 far = _mm512_cmp_ps_mask(_mm512_abs_ps(b), FA16_SET(745.133179f), _CMP_NLE_UQ);
+    __m512 vk = _mm512_mask_mul_ps(w, vodd, gy, a);
+    __m512 z = _mm512_mask_mov_ps(one, far, zero);
+    z = _mm512_mask_mov_ps(z, _mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q), b);
+    return _mm512_mask_mul_ps(y, vodd | far, vk, z);
 }
 
 /* softplus' at beta = 1: g sigmoid(x), and g itself where x > p (the
@@ -215,6 +258,38 @@ static inline __m512 fa16_silu2(__m512 x, __m512 unused, float p) {
         }                                                                        \
     }
 
+/* The gated units' gradients: (ga, gb)[i] = (fa, fb)(gy[i], a[i], b[i]),
+ * as FA16_BLOCK. */
+typedef void (*fa16_vjp_fn)(const float* gy, const float* a, const float* b, float* ga,
+                            float* gb, long long n);
+#define FA16_VJP_BLOCK(name, fa, fb)                                             \
+    static void name(const float* gy, const float* a, const float* b, float* ga, \
+                     float* gb, long long n) {                                   \
+        long long i = 0;                                                         \
+        for (; i + 16 <= n; i += 16) {                                           \
+            __m512 g = _mm512_loadu_ps(gy + i), u = _mm512_loadu_ps(a + i),      \
+                   v = _mm512_loadu_ps(b + i);                                   \
+            __m512 ra = fa(g, u, v), rb = fb(g, u, v);                           \
+            _mm512_storeu_ps(ga + i, ra);                                        \
+            _mm512_storeu_ps(gb + i, rb);                                        \
+        }                                                                        \
+        if (i < n) {                                                             \
+            __mmask16 m = (__mmask16)((1u << (n - i)) - 1);                      \
+            __m512 g = _mm512_maskz_loadu_ps(m, gy + i),                         \
+                   u = _mm512_maskz_loadu_ps(m, a + i),                          \
+                   v = _mm512_maskz_loadu_ps(m, b + i);                          \
+            __m512 ra = fa(g, u, v), rb = fb(g, u, v);                           \
+            _mm512_mask_storeu_ps(ga + i, m, ra);                                \
+            _mm512_mask_storeu_ps(gb + i, m, rb);                                \
+        }                                                                        \
+    }
+
+static inline __m512 fa16_glu_ga(__m512 gy, __m512 a, __m512 b) {
+    (void)a;
+    return fa16_mul_sigmoid(gy, b);
+}
+
+FA16_VJP_BLOCK(fa16_glu_vjp_block, fa16_glu_ga, fa16_glu_gb)
 FA16_BLOCK(fa16_silu_block, fa16_silu2, 0)
 FA16_BLOCK(fa16_softplus_vjp_b1_block, fa16_softplus_vjp_b1, 1)
 FA16_BLOCK(fa16_log_sigmoid_vjp_block, fa16_log_sigmoid_vjp, 1)
@@ -239,6 +314,12 @@ FA16_STUB(fa16_softplus_vjp_b1_block)
 FA16_STUB(fa16_log_sigmoid_vjp_block)
 FA16_STUB(fa16_glu_block)
 FA16_STUB(fa16_swiglu_block)
+typedef void (*fa16_vjp_fn)(const float* gy, const float* a, const float* b, float* ga,
+                            float* gb, long long n);
+static void fa16_glu_vjp_block(const float* gy, const float* a, const float* b, float* ga,
+                               float* gb, long long n) {
+    (void)gy; (void)a; (void)b; (void)ga; (void)gb; (void)n;
+}
 static inline float fa16_silu_1(float x) { return x; }
 #endif
 

@@ -45,6 +45,7 @@ def test_the_v4_build_has_the_kernels():
     k = _dispatch.kernels
     assert set(k.SIMD16_UFUNCS) == {"silu", "swish", "softplus_vjp", "log_sigmoid_vjp"}
     assert set(k.SIMD16_GATED) == {"glu", "swiglu"}
+    assert set(k.SIMD16_GATED_VJP) == {"glu"}
     assert k.HAS_SIMD16 == (_dispatch.LEVEL == "v4")
 
 
@@ -121,3 +122,33 @@ def test_unary_within_one_ulp_of_float64(name):
     x = random_floats(300000)
     err = ulps_from_float64(UNARY[name](x), UNARY[name](x.astype(np.float64)))
     assert err.max() <= 1.0, err.max()
+
+
+def glu_backward(gy, a, b):
+    ga, gb = np.moveaxis(fa.glu_backward(gy[..., None], np.stack([a, b], axis=-1)), -1, 0)
+    return ga, gb
+
+
+def test_glu_backward_layouts_and_lengths_give_the_same_bits(threads):
+    gy, a, b = random_floats(30001), random_floats(30001), random_floats(30001)
+    want = glu_backward(gy, a, b)
+    for sl in (slice(None, None, -1), slice(None, None, 3), slice(7, 8), slice(5, 38)):
+        got = glu_backward(gy[sl], a[sl], b[sl])
+        assert all(same_bits(g, w[sl]) for g, w in zip(got, want))
+    x = np.stack([a, b], axis=-1)
+    direct = fa.glu_backward(gy[:, None], x)        # halves of a contiguous x
+    assert same_bits(direct[:, 0], want[0]) and same_bits(direct[:, 1], want[1])
+
+
+def test_glu_backward_within_one_ulp_of_float64():
+    n = 200000
+    gy = np.where(rng.random(n) < 0.5, random_floats(n), 1.0).astype(np.float32)
+    a = random_floats(n)
+    gy, a = (np.where(np.isfinite(v), v, 1.0).astype(np.float32) for v in (gy, a))
+    b = rng.uniform(-110, 110, n).astype(np.float32)
+    got = glu_backward(gy, a, b)
+    want = glu_backward(gy.astype(np.float64), a.astype(np.float64), b.astype(np.float64))
+    for g, w in zip(got, want):
+        err = ulps_from_float64(g, w)
+        assert err.size > n // 4 and err.max() <= 1.0, err.max()
+        assert np.array_equal(np.isnan(g), np.isnan(w.astype(np.float32)))

@@ -16,9 +16,6 @@ from fastact._vmathf cimport (fa_clamp_magnitude_f, fa_expf, fa_expf_neg_split, 
                               fa_pow2f, fa_tanhf)
 from fastact._common cimport fa_bitsf, fa_from_bitsf
 
-cdef extern from "_simd16.h" nogil:
-    const int FA16
-    float fa16_silu_1(float x)
 from libc.math cimport copysignf, expl, fabs, fabsf, fma, fmaf, INFINITY
 
 # Constants as (hi, lo) pairs, hi + lo correct to ~106 bits (mpmath), as C
@@ -1355,9 +1352,7 @@ cdef inline float fa_silu_vjp_f32(float gy, float x) noexcept nogil:
 # PARAM_FAST, silu's kernels (native float32; float64 with plain roundings)
 # where the general ones carry beta x.
 cdef inline float fa_swish_f32_b1(float x, double beta) noexcept nogil:
-    # the v4 build computes silu by its AVX-512 kernel (_simd16.h); here, for
-    # a beta given as an array, one element as lane 0 of a vector
-    return fa16_silu_1(x) if FA16 else fa_silu_f32(x)
+    return fa_silu_f32(x)
 
 cdef inline float fa_swish_vjp_f32_b1(float gy, float x, double beta) noexcept nogil:
     return fa_silu_vjp_f32(gy, x)

@@ -25,7 +25,7 @@
 /* a block function: y[i] = f(x0[i], x1[i], p), i < n */
 typedef void (*fa16_fn)(const float* x0, const float* x1, float* y, long long n, float p);
 
-#if defined(__GNUC__) && defined(__AVX512F__)
+#if defined(__GNUC__) && defined(__AVX512F__) && defined(__AVX512DQ__)   /* vfpclassps: DQ */
 #include <immintrin.h>
 #define FA16 1
 
@@ -313,8 +313,8 @@ static inline __m512 fa16_silu2(__m512 x, __m512 unused, float p) {
  * loaded before its results are stored: in place, or an output one element
  * behind its input, computes in order. */
 #define FA16_BLOCK(name, f, binary)                                              \
-    static void name(const float* x0, const float* x1, float* y, long long n,    \
-                     float p) {                                                  \
+    static inline void name(const float* x0, const float* x1, float* y,          \
+                            long long n, float p) {                              \
         long long i = 0;                                                         \
         for (; i + 16 <= n; i += 16)                                             \
             _mm512_storeu_ps(y + i, f(_mm512_loadu_ps(x0 + i),                   \
@@ -332,8 +332,8 @@ static inline __m512 fa16_silu2(__m512 x, __m512 unused, float p) {
 typedef void (*fa16_vjp_fn)(const float* gy, const float* a, const float* b, float* ga,
                             float* gb, long long n);
 #define FA16_VJP_BLOCK(name, fa, fb)                                             \
-    static void name(const float* gy, const float* a, const float* b, float* ga, \
-                     float* gb, long long n) {                                   \
+    static inline void name(const float* gy, const float* a, const float* b,     \
+                            float* ga, float* gb, long long n) {                 \
         long long i = 0;                                                         \
         for (; i + 16 <= n; i += 16) {                                           \
             __m512 g = _mm512_loadu_ps(gy + i), u = _mm512_loadu_ps(a + i),      \
@@ -370,8 +370,8 @@ FA16_BLOCK(fa16_silu_vjp_block, fa16_silu_vjp, 1)
 #define FA16 0
 /* never called: the loops test FA16 first */
 #define FA16_STUB(name)                                                          \
-    static void name(const float* x0, const float* x1, float* y, long long n,    \
-                     float p) {                                                  \
+    static inline void name(const float* x0, const float* x1, float* y,          \
+                            long long n, float p) {                              \
         (void)x0; (void)x1; (void)y; (void)n; (void)p;                           \
     }
 FA16_STUB(fa16_silu_block)
@@ -382,8 +382,8 @@ FA16_STUB(fa16_swiglu_block)
 FA16_STUB(fa16_silu_vjp_block)
 typedef void (*fa16_vjp_fn)(const float* gy, const float* a, const float* b, float* ga,
                             float* gb, long long n);
-static void fa16_glu_vjp_block(const float* gy, const float* a, const float* b, float* ga,
-                               float* gb, long long n) {
+static inline void fa16_glu_vjp_block(const float* gy, const float* a, const float* b,
+                                      float* ga, float* gb, long long n) {
     (void)gy; (void)a; (void)b; (void)ga; (void)gb; (void)n;
 }
 #endif

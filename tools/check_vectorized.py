@@ -2,6 +2,7 @@
 
 Disassembles the kernel modules (objdump) and, for every generated loop
 (`_loop_<ufunc>_<float|double>`, the gated units' `_gloop_<name>_<float|double>`,
+the v4 build's AVX-512 float32 kernels `fa16_<name>_block` (_simd16.h),
 the blocks of the float64 backward loops that redo underflowed derivatives,
 `_tblock_<ufunc>_double`, and their OpenMP outlined bodies), counts
 packed floating-point arithmetic on 256-bit (ymm) and 512-bit (zmm)
@@ -23,6 +24,9 @@ PACKED = re.compile(r"\s(v\w*p[sd])\s")
 # the OpenMP-outlined bodies hold the loops (the serial build has none:
 # then the whole loop function counts)
 LOOP = re.compile(r"_(?:g?loop|tblock)_(\w+?)_(float|double)(\._omp_fn\.\d+|\.isra\.\d+)?>:")
+# the v4 build's AVX-512 float32 kernels (_simd16.h), which its float32
+# loops of those ufuncs call instead of their own vectorised loop
+SIMD16_BLOCK = re.compile(r"<fa16_(\w+?)_block>:")
 IGNORED_CALLS = ("GOMP", "omp_", "__pyx", "_loop", "Py", "fegetexceptflag",
                  "fesetexceptflag")
 
@@ -35,7 +39,9 @@ def analyse(path):
     for line in asm.splitlines():
         if line.endswith(">:"):
             m = LOOP.search(line)
-            current = (m.group(1), m.group(2)) if m else None
+            b = SIMD16_BLOCK.search(line)
+            current = (m.group(1), m.group(2)) if m else (
+                ("simd16 " + b.group(1), "float") if b else None)
             continue
         if current is None:
             continue

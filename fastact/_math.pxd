@@ -15,7 +15,6 @@ from fastact._vmath cimport (fa_erfc64_dd, fa_exp, fa_exp_clamped, fa_exp_f32acc
 from fastact._vmathf cimport (fa_clamp_magnitude_f, fa_expf, fa_expf_neg_split, fa_log1pf_unit, fa_expm1_reduced_f, fa_exp_reduce_unclamped_f,
                               fa_pow2f, fa_tanhf)
 from fastact._common cimport fa_bitsf, fa_from_bitsf
-
 from libc.math cimport copysignf, expl, fabs, fabsf, fma, fmaf, INFINITY
 
 # Constants as (hi, lo) pairs, hi + lo correct to ~106 bits (mpmath), as C

@@ -42,6 +42,9 @@ static const float FA16_T_LO[16] __attribute__((aligned(64))) = {
     -2.475532668e-08f, -9.235770371e-09f, -1.123927795e-08f, 9.845328108e-09f};
 
 #define FA16_SET _mm512_set1_ps
+/* the per-vector functions inline into the block loops (a call per 16
+ * floats would cost as much as a third of the work) */
+#define FA16_INLINE static inline __attribute__((always_inline))
 
 /* e^v for v <= 0, |v| <= 354, as 2^floor(kq) (eh + el): eh in [0.98, 2.02],
  * |el| <= ulp(eh)/2. With k = round(16 v / ln2) (the 1.5 * 2^23 shifter),
@@ -53,7 +56,7 @@ static const float FA16_T_LO[16] __attribute__((aligned(64))) = {
  * the rounding of eh + el: 1.6e-9 from the polynomial, plus the float
  * rounding of ln2/16's second part times k: 1.5e-10 at |v| = 20, 2.2e-9
  * at 120, 5.5e-9 at 300 (where every use is far below the float range). */
-static inline void fa16_exp_neg(__m512 v, __m512* eh, __m512* el, __m512* kq) {
+FA16_INLINE void fa16_exp_neg(__m512 v, __m512* eh, __m512* el, __m512* kq) {
     const __m512 shifter = FA16_SET(12582912.0f);
     __m512 t = _mm512_fmadd_ps(v, FA16_SET(23.08312f), shifter);
     __m512 k = _mm512_sub_ps(t, shifter);
@@ -71,6 +74,51 @@ static inline void fa16_exp_neg(__m512 v, __m512* eh, __m512* el, __m512* kq) {
     *kq = _mm512_mul_ps(k, FA16_SET(0.0625f));             /* vscalefps floors it */
 }
 
+/* -|x| clamped below at -lim (NaN gives -lim: vmaxps returns its second
+ * operand), the argument of fa16_exp_neg */
+FA16_INLINE __m512 fa16_minus_abs(__m512 x, float lim) {
+    return _mm512_max_ps(_mm512_or_ps(x, FA16_SET(-0.0f)), FA16_SET(-lim));
+}
+
+/* v's mantissa in [1, 2) with v's sign (v = it 2^getexp(v)) */
+FA16_INLINE __m512 fa16_mant(__m512 v) {
+    return _mm512_getmant_ps(v, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
+}
+
+/* Below -745.13 (float: t < -745.133179) the float64 kernels' e^t is 0:
+ * a sigmoid, silu or their derivatives is 0 there, as in float64 */
+#define FA16_EXP_ZERO_BELOW (-745.133179f)
+
+/* (num + numl) / (D + Dl) as q + c rd: rd the 14-bit reciprocal of D,
+ * q = num rd, c the residual num - q D - q Dl + numl (FMAs: exact but for
+ * the last sums), so that q + c rd is within 2^-28 where numl and Dl are
+ * far below num and D (fa16_ratio explains). */
+FA16_INLINE __m512 fa16_quotient(__m512 num, __m512 numl, __m512 D, __m512 Dl, __m512* c,
+                                   __m512* rd) {
+    *rd = _mm512_rcp14_ps(D);
+    __m512 q = _mm512_mul_ps(num, *rd);
+    *c = _mm512_add_ps(_mm512_fnmadd_ps(q, Dl, _mm512_fnmadd_ps(q, D, num)), numl);
+    return q;
+}
+
+/* e = e^na (fa16_exp_neg: 2^floor(kq) (eh + el)) and 1 + e = d + dl with
+ * the rounding of e in d kept (ek = el 2^floor(kq)), and its square
+ * (1 + e)^2 = D + Dl (FMA): the denominators of the derivatives, where
+ * the roundings of e would not cancel */
+typedef struct { __m512 eh, el, kq, e, ek, d, dl, D, Dl; } fa16_one_plus_exp;
+
+FA16_INLINE fa16_one_plus_exp fa16_one_plus_exp_sq(__m512 na) {
+    fa16_one_plus_exp r;
+    fa16_exp_neg(na, &r.eh, &r.el, &r.kq);
+    r.e = _mm512_scalef_ps(r.eh, r.kq);
+    r.ek = _mm512_scalef_ps(r.el, r.kq);
+    r.d = _mm512_add_ps(FA16_SET(1.0f), r.e);
+    r.dl = _mm512_add_ps(_mm512_sub_ps(r.e, _mm512_sub_ps(r.d, FA16_SET(1.0f))), r.ek);
+    r.D = _mm512_mul_ps(r.d, r.d);
+    r.Dl = _mm512_fmadd_ps(_mm512_add_ps(r.d, r.d), r.dl, _mm512_fmsub_ps(r.d, r.d, r.D));
+    return r;
+}
+
 /* w f / (1 + e), e = e^na for na <= 0, f = 1 where neg is clear and e
  * where it is set, the factor 2^floor(kq) of that e left to the caller
  * (e = 2^floor(kq) (eh + el), fa16_exp_neg). 1 + e = d + dl exactly for e
@@ -82,7 +130,7 @@ static inline void fa16_exp_neg(__m512 v, __m512* eh, __m512* el, __m512* kq) {
  * rounds about once. The rounding of e in 1 + e costs at most e/(1+e) of
  * its half ULP (where neg is set the numerator's e is exact and the
  * errors do not cancel). */
-static inline __m512 fa16_ratio(__m512 w, __m512 wl, int pair, __m512 na, __mmask16 neg,
+FA16_INLINE __m512 fa16_ratio(__m512 w, __m512 wl, int pair, __m512 na, __mmask16 neg,
                                 __m512* kq) {
     const __m512 one = FA16_SET(1.0f);
     __m512 eh, el;
@@ -96,10 +144,8 @@ static inline __m512 fa16_ratio(__m512 w, __m512 wl, int pair, __m512 na, __mmas
     __m512 numl = _mm512_fmadd_ps(w, fl, _mm512_fmsub_ps(w, fh, num));
     if (pair)
         numl = _mm512_fmadd_ps(wl, fh, numl);
-    __m512 rd = _mm512_rcp14_ps(d);
-    __m512 q = _mm512_mul_ps(num, rd);
-    __m512 c = _mm512_fnmadd_ps(q, d, num);
-    c = _mm512_add_ps(_mm512_fnmadd_ps(q, dl, c), numl);
+    __m512 c, rd;
+    __m512 q = fa16_quotient(num, numl, d, dl, &c, &rd);
     return _mm512_fmadd_ps(c, rd, q);
 }
 
@@ -108,8 +154,8 @@ static inline __m512 fa16_ratio(__m512 w, __m512 wl, int pair, __m512 na, __mmas
  * for x < 0 (one rounding where y is subnormal): 0.83 ULP at most over
  * every float32 (C harness against x / (1 + exp(-x)) in double;
  * tools/exhaustive_f32.py). */
-static inline __m512 fa16_silu(__m512 x) {
-    __m512 na = _mm512_max_ps(_mm512_or_ps(x, FA16_SET(-0.0f)), FA16_SET(-120.0f));
+FA16_INLINE __m512 fa16_silu(__m512 x) {
+    __m512 na = fa16_minus_abs(x, 120.0f);
     __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
     __m512 kq;
     /* the numerator max(x, -120) */
@@ -130,10 +176,10 @@ static inline __m512 fa16_silu(__m512 x) {
  * infinite v), by one masked product with max(0, t) (vmaxps returns its
  * second operand where one is NaN); so does t < -745.13, where the float64
  * kernels' sigmoid is 0 (tests/test_float32_specials.py). */
-static inline __m512 fa16_mul_sigmoid(__m512 v, __m512 t) {
-    __m512 na = _mm512_max_ps(_mm512_or_ps(t, FA16_SET(-0.0f)), FA16_SET(-300.0f));
+FA16_INLINE __m512 fa16_mul_sigmoid(__m512 v, __m512 t) {
+    __m512 na = fa16_minus_abs(t, 300.0f);
     __mmask16 neg = _mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __m512 m = _mm512_getmant_ps(v, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
+    __m512 m = fa16_mant(v);
     __m512 ev = _mm512_getexp_ps(v);
     __m512 kq;
     __m512 y = fa16_ratio(m, m, 0, na, neg, &kq);
@@ -142,7 +188,7 @@ static inline __m512 fa16_mul_sigmoid(__m512 v, __m512 t) {
     y = _mm512_fixupimm_ps(y, v, _mm512_set1_epi32(0x00110111), 0);
     /* NaN, and t < -745.1332 (-inf included), where the float64 kernels'
      * e^t is 0 (so an infinite v gives NaN there, as in float64) */
-    __mmask16 odd = _mm512_cmp_ps_mask(t, FA16_SET(-745.133179f), _CMP_NGE_UQ);
+    __mmask16 odd = _mm512_cmp_ps_mask(t, FA16_SET(FA16_EXP_ZERO_BELOW), _CMP_NGE_UQ);
     return _mm512_mask_mul_ps(y, odd, v, _mm512_max_ps(_mm512_setzero_ps(), t));
 }
 
@@ -152,63 +198,49 @@ static inline __m512 fa16_mul_sigmoid(__m512 v, __m512 t) {
  * float64 silu(a) is 0 or subnormal: -0 in float), the result is s b with
  * s = silu(a) by kind: a's sign for finite a, -0 below -745.13 and for
  * -inf, +inf, +-0 and NaN as they are (vfixupimmps). */
-static inline __m512 fa16_swiglu(__m512 a, __m512 b, float p) {
+FA16_INLINE __m512 fa16_swiglu(__m512 a, __m512 b, float p) {
     (void)p;
-    __m512 na = _mm512_max_ps(_mm512_or_ps(a, FA16_SET(-0.0f)), FA16_SET(-300.0f));
+    __m512 na = fa16_minus_abs(a, 300.0f);
     __mmask16 neg = _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __m512 ma = _mm512_getmant_ps(a, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
-    __m512 mb = _mm512_getmant_ps(b, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
+    __m512 ma = fa16_mant(a), mb = fa16_mant(b);
     __m512 ev = _mm512_add_ps(_mm512_getexp_ps(a), _mm512_getexp_ps(b));
     __m512 w = _mm512_mul_ps(ma, mb);
     __m512 kq;
     __m512 y = fa16_ratio(w, _mm512_fmsub_ps(ma, mb, w), 1, na, neg, &kq);
     y = _mm512_scalef_ps(y, _mm512_mask_add_ps(ev, neg, ev, kq));
     /* classes 0x9f: QNaN, +-0, +-inf, SNaN */
-    __mmask16 odd = _mm512_fpclass_ps_mask(a, 0x9f) | _mm512_fpclass_ps_mask(b, 0x9f)
-                  | _mm512_cmp_ps_mask(a, FA16_SET(-745.133179f), _CMP_LT_OQ);
+    __mmask16 far = _mm512_cmp_ps_mask(a, FA16_SET(FA16_EXP_ZERO_BELOW), _CMP_LT_OQ);
+    __mmask16 odd = _mm512_fpclass_ps_mask(a, 0x9f) | _mm512_fpclass_ps_mask(b, 0x9f) | far;
     /* a's classes: QNaN, SNaN, +-0, +inf give a (1), -inf -0 (7), others a (0) */
     __m512 s = _mm512_fixupimm_ps(a, a, _mm512_set1_epi32(0x00170111), 0);
-    s = _mm512_mask_mov_ps(s, _mm512_cmp_ps_mask(a, FA16_SET(-745.133179f), _CMP_LT_OQ),
-                           FA16_SET(-0.0f));
+    s = _mm512_mask_mov_ps(s, far, FA16_SET(-0.0f));
     return _mm512_mask_mul_ps(y, odd, s, b);
 }
 
 /* glu's gradients: ga = gy sigmoid(b) (fa16_mul_sigmoid) and
  * gb = (gy a) sigmoid'(b), sigmoid'(b) = e / (1 + e)^2 with e = e^-|b|
  * (symmetric). gy a is carried as a product of mantissas times 2^(ey + ea)
- * (as in swiglu), e as 2^floor(kq) (eh + el), (1 + e)^2 = D + Dl from
- * d + dl (FMA), and the quotient corrected by its residual as in
- * fa16_ratio. The exponential, d and dl are the ones ga computed (the
+ * (as in swiglu), e as 2^floor(kq) (eh + el), (1 + e)^2 = D + Dl
+ * (fa16_one_plus_exp_sq), and the quotient corrected by its residual
+ * (fa16_quotient). The exponential and d are the ones ga computed (the
  * compiler merges them). Where gy or a is 0, inf or NaN, or b is NaN or
  * |b| > 745.13 (sigmoid' = 0 in float64, inf included), gb is the product
  * of their kinds: (gy a or its mantissas) times NaN, 0 or 1. */
-static inline __m512 fa16_glu_gb(__m512 gy, __m512 a, __m512 b) {
+FA16_INLINE __m512 fa16_glu_gb(__m512 gy, __m512 a, __m512 b) {
     const __m512 one = FA16_SET(1.0f), zero = _mm512_setzero_ps();
-    __m512 na = _mm512_max_ps(_mm512_or_ps(b, FA16_SET(-0.0f)), FA16_SET(-300.0f));
-    __m512 eh, el, kq;
-    fa16_exp_neg(na, &eh, &el, &kq);
-    __m512 e = _mm512_scalef_ps(eh, kq);
-    __m512 d = _mm512_add_ps(one, e);
-    __m512 dl = _mm512_sub_ps(e, _mm512_sub_ps(d, one));
-    /* the rounding of e in d: here it would not cancel, so it is kept */
-    dl = _mm512_add_ps(dl, _mm512_scalef_ps(el, kq));
-    __m512 D = _mm512_mul_ps(d, d);
-    __m512 Dl = _mm512_fmadd_ps(_mm512_add_ps(d, d), dl, _mm512_fmsub_ps(d, d, D));
-    __m512 mg = _mm512_getmant_ps(gy, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
-    __m512 ma = _mm512_getmant_ps(a, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
+    fa16_one_plus_exp den = fa16_one_plus_exp_sq(fa16_minus_abs(b, 300.0f));
+    __m512 mg = fa16_mant(gy), ma = fa16_mant(a);
     __m512 ev = _mm512_add_ps(_mm512_getexp_ps(gy), _mm512_getexp_ps(a));
     __m512 w = _mm512_mul_ps(mg, ma);
     __m512 wl = _mm512_fmsub_ps(mg, ma, w);
-    __m512 num = _mm512_mul_ps(w, eh);
-    __m512 numl = _mm512_fmadd_ps(wl, eh, _mm512_fmadd_ps(w, el, _mm512_fmsub_ps(w, eh, num)));
-    __m512 rd = _mm512_rcp14_ps(D);
-    __m512 q = _mm512_mul_ps(num, rd);
-    __m512 c = _mm512_fnmadd_ps(q, D, num);
-    c = _mm512_add_ps(_mm512_fnmadd_ps(q, Dl, c), numl);
-    __m512 y = _mm512_scalef_ps(_mm512_fmadd_ps(c, rd, q), _mm512_add_ps(ev, kq));
+    __m512 num = _mm512_mul_ps(w, den.eh);
+    __m512 numl = _mm512_fmadd_ps(wl, den.eh, _mm512_fmadd_ps(w, den.el, _mm512_fmsub_ps(w, den.eh, num)));
+    __m512 c, rd;
+    __m512 q = fa16_quotient(num, numl, den.D, den.Dl, &c, &rd);
+    __m512 y = _mm512_scalef_ps(_mm512_fmadd_ps(c, rd, q), _mm512_add_ps(ev, den.kq));
     /* the special cases by kind */
     __mmask16 vodd = _mm512_fpclass_ps_mask(gy, 0x9f) | _mm512_fpclass_ps_mask(a, 0x9f);
-    __mmask16 far = _mm512_cmp_ps_mask(_mm512_abs_ps(b), FA16_SET(745.133179f), _CMP_NLE_UQ);
+    __mmask16 far = _mm512_cmp_ps_mask(_mm512_abs_ps(b), FA16_SET(-FA16_EXP_ZERO_BELOW), _CMP_NLE_UQ);
     __m512 vk = _mm512_mask_mul_ps(w, vodd, gy, a);
     __m512 z = _mm512_mask_mov_ps(one, far, zero);
     z = _mm512_mask_mov_ps(z, _mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q), b);
@@ -216,7 +248,7 @@ static inline __m512 fa16_glu_gb(__m512 gy, __m512 a, __m512 b) {
 }
 
 /* a + b = s + l exactly (Knuth's 2Sum: any order of magnitudes) */
-static inline void fa16_two_sum(__m512 a, __m512 b, __m512* s, __m512* l) {
+FA16_INLINE void fa16_two_sum(__m512 a, __m512 b, __m512* s, __m512* l) {
     __m512 t = _mm512_add_ps(a, b);
     __m512 bv = _mm512_sub_ps(t, a);
     *l = _mm512_add_ps(_mm512_sub_ps(a, _mm512_sub_ps(t, bv)), _mm512_sub_ps(b, bv));
@@ -227,52 +259,43 @@ static inline void fa16_two_sum(__m512 a, __m512 b, __m512* s, __m512* l) {
  *   N = 1 + e + x e      (x >= 0),
  *   N = e (1 + e + x)    (x < 0: zero at x0 = -1.2785, where the sum
  *                          cancels),
- * every term carried as a pair, (1 + e)^2 = D + Dl as in fa16_glu_gb, and
- * the quotient kept as q + ql for the product with gy = m 2^ev (fa16_ratio
- * explains the residual). 2^floor(kq) of x < 0's e is applied last, with
+ * every term carried as a pair, (1 + e)^2 = D + Dl (fa16_one_plus_exp_sq),
+ * and the quotient kept as q + ql for the product with gy = m 2^ev
+ * (fa16_quotient). 2^floor(kq) of x < 0's e is applied last, with
  * 2^ev. Where gy or x is 0, inf or NaN, or x < -745.13 (silu' = 0 in
  * float64), the result is gy times silu' by kind: the quotient's sign,
  * NaN for NaN, 1 at +inf, -0 at -inf and below -745.13. */
-static inline __m512 fa16_silu_vjp(__m512 gy, __m512 x, float p) {
+FA16_INLINE __m512 fa16_silu_vjp(__m512 gy, __m512 x, float p) {
     (void)p;
-    const __m512 one = FA16_SET(1.0f);
-    __m512 na = _mm512_max_ps(_mm512_or_ps(x, FA16_SET(-0.0f)), FA16_SET(-300.0f));
     __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __m512 eh, el, kq;
-    fa16_exp_neg(na, &eh, &el, &kq);
-    __m512 e = _mm512_scalef_ps(eh, kq), ek = _mm512_scalef_ps(el, kq);
-    __m512 d = _mm512_add_ps(one, e);
-    __m512 dl = _mm512_add_ps(_mm512_sub_ps(e, _mm512_sub_ps(d, one)), ek);
-    __m512 D = _mm512_mul_ps(d, d);
-    __m512 Dl = _mm512_fmadd_ps(_mm512_add_ps(d, d), dl, _mm512_fmsub_ps(d, d, D));
+    fa16_one_plus_exp den = fa16_one_plus_exp_sq(fa16_minus_abs(x, 300.0f));
     /* x >= 0: d + x e (x e <= 1/e < d: Fast2Sum) */
-    __m512 xe = _mm512_mul_ps(x, e);
-    __m512 xel = _mm512_fmadd_ps(x, ek, _mm512_fmsub_ps(x, e, xe));
-    __m512 ph = _mm512_add_ps(d, xe);
-    __m512 pl = _mm512_add_ps(_mm512_add_ps(_mm512_sub_ps(d, ph), xe), _mm512_add_ps(dl, xel));
+    __m512 xe = _mm512_mul_ps(x, den.e);
+    __m512 xel = _mm512_fmadd_ps(x, den.ek, _mm512_fmsub_ps(x, den.e, xe));
+    __m512 ph = _mm512_add_ps(den.d, xe);
+    __m512 pl = _mm512_add_ps(_mm512_add_ps(_mm512_sub_ps(den.d, ph), xe),
+                              _mm512_add_ps(den.dl, xel));
     /* x < 0: (eh + el) (d + x + dl), d + x by 2Sum. Where it cancels
      * (x near x0) the exponential's 2^-28 leaves a relative error there, as
      * in float64: the promise is absolute near x0 (tests/ulp.py), and the
      * error 0.78 ULP of 1/64 at most. */
     __m512 sh, sl;
-    fa16_two_sum(d, x, &sh, &sl);
-    sl = _mm512_add_ps(sl, dl);
-    __m512 nh = _mm512_mul_ps(eh, sh);
-    __m512 nl = _mm512_fmadd_ps(eh, sl, _mm512_fmadd_ps(el, sh, _mm512_fmsub_ps(eh, sh, nh)));
+    fa16_two_sum(den.d, x, &sh, &sl);
+    sl = _mm512_add_ps(sl, den.dl);
+    __m512 nh = _mm512_mul_ps(den.eh, sh);
+    __m512 nl = _mm512_fmadd_ps(den.eh, sl, _mm512_fmadd_ps(den.el, sh, _mm512_fmsub_ps(den.eh, sh, nh)));
     __m512 num = _mm512_mask_blend_ps(neg, ph, nh);
     __m512 numl = _mm512_mask_blend_ps(neg, pl, nl);
-    __m512 rd = _mm512_rcp14_ps(D);
-    __m512 q = _mm512_mul_ps(num, rd);
-    __m512 c = _mm512_fnmadd_ps(q, D, num);
-    c = _mm512_add_ps(_mm512_fnmadd_ps(q, Dl, c), numl);
+    __m512 c, rd;
+    __m512 q = fa16_quotient(num, numl, den.D, den.Dl, &c, &rd);
     __m512 ql = _mm512_mul_ps(c, rd);
     /* gy (q + ql) 2^(ev + kq) */
-    __m512 m = _mm512_getmant_ps(gy, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
+    __m512 m = fa16_mant(gy);
     __m512 ev = _mm512_getexp_ps(gy);
     __m512 y = _mm512_fmadd_ps(m, q, _mm512_mul_ps(m, ql));
-    y = _mm512_scalef_ps(y, _mm512_mask_add_ps(ev, neg, ev, kq));
+    y = _mm512_scalef_ps(y, _mm512_mask_add_ps(ev, neg, ev, den.kq));
     /* the special cases by kind */
-    __mmask16 far = _mm512_cmp_ps_mask(x, FA16_SET(-745.133179f), _CMP_LT_OQ);
+    __mmask16 far = _mm512_cmp_ps_mask(x, FA16_SET(FA16_EXP_ZERO_BELOW), _CMP_LT_OQ);
     __mmask16 odd = _mm512_fpclass_ps_mask(gy, 0x9f) | _mm512_fpclass_ps_mask(x, 0x99) | far;
     /* silu' by kind: q (its sign; the magnitude does not matter where gy
      * is 0, inf or NaN); x's classes: QNaN, SNaN give x (1), -inf -0 (7:
@@ -284,24 +307,24 @@ static inline __m512 fa16_silu_vjp(__m512 gy, __m512 x, float p) {
 
 /* softplus' at beta = 1: g sigmoid(x), and g itself where x > p (the
  * threshold, rounded down to a float by the caller: the same compare) */
-static inline __m512 fa16_softplus_vjp_b1(__m512 g, __m512 x, float p) {
+FA16_INLINE __m512 fa16_softplus_vjp_b1(__m512 g, __m512 x, float p) {
     __mmask16 past = _mm512_cmp_ps_mask(x, _mm512_set1_ps(p), _CMP_GT_OQ);
     return _mm512_mask_mov_ps(fa16_mul_sigmoid(g, x), past, g);
 }
 
 /* log_sigmoid': g sigmoid(-x) */
-static inline __m512 fa16_log_sigmoid_vjp(__m512 g, __m512 x, float p) {
+FA16_INLINE __m512 fa16_log_sigmoid_vjp(__m512 g, __m512 x, float p) {
     (void)p;
     return fa16_mul_sigmoid(g, _mm512_xor_ps(x, _mm512_set1_ps(-0.0f)));
 }
 
 /* glu: a sigmoid(b) */
-static inline __m512 fa16_glu(__m512 a, __m512 b, float p) {
+FA16_INLINE __m512 fa16_glu(__m512 a, __m512 b, float p) {
     (void)p;
     return fa16_mul_sigmoid(a, b);
 }
 
-static inline __m512 fa16_silu2(__m512 x, __m512 unused, float p) {
+FA16_INLINE __m512 fa16_silu2(__m512 x, __m512 unused, float p) {
     (void)unused; (void)p;
     return fa16_silu(x);
 }
@@ -353,7 +376,7 @@ typedef void (*fa16_vjp_fn)(const float* gy, const float* a, const float* b, flo
         }                                                                        \
     }
 
-static inline __m512 fa16_glu_ga(__m512 gy, __m512 a, __m512 b) {
+FA16_INLINE __m512 fa16_glu_ga(__m512 gy, __m512 a, __m512 b) {
     (void)a;
     return fa16_mul_sigmoid(gy, b);
 }

@@ -329,6 +329,8 @@ FA16_INLINE __m512 fa16_silu2(__m512 x, __m512 unused, float p) {
     return fa16_silu(x);
 }
 
+#include "_gelu16.h"
+
 /* The block functions the loops call (through one pointer type):
  * y[i] = f(x0[i], x1[i], p) for i < n (x1 unused by the unary ones), 16 at
  * a time, the tail as a masked vector: the same arithmetic on every lane,
@@ -388,6 +390,9 @@ FA16_BLOCK(fa16_log_sigmoid_vjp_block, fa16_log_sigmoid_vjp, 1)
 FA16_BLOCK(fa16_glu_block, fa16_glu, 1)
 FA16_BLOCK(fa16_swiglu_block, fa16_swiglu, 1)
 FA16_BLOCK(fa16_silu_vjp_block, fa16_silu_vjp, 1)
+FA16_BLOCK(fa16_gelu_block, fa16_gelu, 0)
+FA16_BLOCK(fa16_gelu_vjp_block, fa16_gelu_vjp, 1)
+FA16_BLOCK(fa16_geglu_block, fa16_geglu, 1)
 
 #else
 #define FA16 0
@@ -403,6 +408,9 @@ FA16_STUB(fa16_log_sigmoid_vjp_block)
 FA16_STUB(fa16_glu_block)
 FA16_STUB(fa16_swiglu_block)
 FA16_STUB(fa16_silu_vjp_block)
+FA16_STUB(fa16_gelu_block)
+FA16_STUB(fa16_gelu_vjp_block)
+FA16_STUB(fa16_geglu_block)
 typedef void (*fa16_vjp_fn)(const float* gy, const float* a, const float* b, float* ga,
                             float* gb, long long n);
 static inline void fa16_glu_vjp_block(const float* gy, const float* a, const float* b,

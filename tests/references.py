@@ -12,6 +12,9 @@ import mpmath as mp
 # constant would freeze 53 bits into every reference).
 
 
+GELU_ZERO = -0.7517915246935645        # gelu'(x) = 0
+
+
 def SQRT2():
     return mp.sqrt(2)
 
@@ -44,7 +47,7 @@ REFERENCES = {
     "sigmoid": ({}, _sigmoid, lambda x: _sigmoid(x) * (1 - _sigmoid(x)), ()),
     "tanh": ({}, mp.tanh, lambda x: mp.sech(x) ** 2, ()),
     "gelu": ({}, lambda x: x / 2 * mp.erfc(-x / SQRT2()),
-             lambda x: mp.erfc(-x / SQRT2()) / 2 + x * _phi(x), (-0.7517915246935645,)),
+             lambda x: mp.erfc(-x / SQRT2()) / 2 + x * _phi(x), (GELU_ZERO,)),
     "gelu_tanh": ({"approximate": "tanh"},
                   lambda x: x / 2 * (1 + mp.tanh(K() * (x + C() * x ** 3))),
                   _gelu_tanh_d, (-0.7524614220710163,)),

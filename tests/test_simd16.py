@@ -11,13 +11,14 @@ import pytest
 
 import fastact as fa
 from fastact import _dispatch
-from references import SILU_ZERO
+from references import GELU_ZERO, SILU_ZERO
 
 rng = np.random.default_rng(16)
 
 UNARY = {
     "silu": lambda x: fa.silu(x),
     "swish": lambda x: fa.swish(x, beta=1.0),
+    "gelu": lambda x: fa.gelu(x),
 }
 BINARY = {     # (gy, x) -> result
     "silu_backward": lambda g, x: fa.silu_backward(g, x),
@@ -27,7 +28,14 @@ BINARY = {     # (gy, x) -> result
     "log_sigmoid_backward": lambda g, x: fa.log_sigmoid_backward(g, x),
     "glu": lambda a, b: fa.glu(np.stack([a, b], axis=-1)).reshape(a.shape),
     "swiglu": lambda a, b: fa.swiglu(np.stack([a, b], axis=-1)).reshape(a.shape),
+    "gelu_backward": lambda g, x: fa.gelu_backward(g, x),
+    # (v, t) -> gelu(t) v: t is the kernel's argument, as for the others
+    "geglu": lambda v, t: fa.geglu(np.stack([t, v], axis=-1)).reshape(v.shape),
 }
+
+
+# the derivatives' interior zeros, where the bound is absolute
+ZEROS = {"silu": SILU_ZERO, "swish": SILU_ZERO, "gelu": GELU_ZERO}
 
 
 def random_floats(n):
@@ -47,8 +55,8 @@ def same_bits(a, b):
 def test_the_v4_build_has_the_kernels():
     k = _dispatch.kernels
     assert set(k.SIMD16_UFUNCS) == {"silu", "swish", "silu_vjp", "swish_vjp",
-                                    "softplus_vjp", "log_sigmoid_vjp"}
-    assert set(k.SIMD16_GATED) == {"glu", "swiglu"}
+                                    "softplus_vjp", "log_sigmoid_vjp", "gelu", "gelu_vjp"}
+    assert set(k.SIMD16_GATED) == {"glu", "swiglu", "geglu"}
     assert set(k.SIMD16_GATED_VJP) == {"glu"}
     assert k.HAS_SIMD16 == (_dispatch.LEVEL == "v4")
 
@@ -80,7 +88,7 @@ def test_binary_layouts_lengths_and_overlap_give_the_same_bits(name, threads):
     assert same_bits(f(g[::2], x[::2]), want[::2])
     for n in range(1, 40):
         assert same_bits(f(g[3:3 + n], x[3:3 + n]), want[3:3 + n])
-    if name not in ("glu", "swiglu"):
+    if name not in ("glu", "swiglu", "geglu"):
         inplace = x.copy()                   # into x itself
         ufunc_name = name.replace("_threshold", "")
         kwargs = {"threshold": 1.5} if name.endswith("_threshold") else {}
@@ -91,7 +99,7 @@ def test_binary_layouts_lengths_and_overlap_give_the_same_bits(name, threads):
 def ulps_from_float64(got, want64, near_zero=None):
     """|got - want64| in float32 ULPs where the float64 result is a normal
     float32 (as tests/ulp.py: subnormal results are not measured). Where
-    near_zero is set (x within 0.05 of silu's x0, scale |gy|), the ULP is
+    near_zero is set (x within 0.05 of a derivative's zero, scale |gy|), the ULP is
     that of scale/64 at least: the promise is absolute there."""
     mag = np.abs(want64)
     if near_zero is not None:
@@ -106,19 +114,22 @@ def ulps_from_float64(got, want64, near_zero=None):
 def test_binary_within_one_ulp_of_float64_over_the_whole_range(name):
     """v sigmoid(t) with v anywhere in float32 (subnormal to 3.4e38: the
     kernel splits v into mantissa and exponent) and t where the sigmoid
-    matters (swiglu: silu(t) v; silu': gy silu'(t), also near its zero
-    x0, where the bound is absolute); the float64 kernels are themselves
+    matters (swiglu: silu(t) v; silu', gelu': gy f'(t), also near its
+    zero x0, where the bound is absolute); the float64 kernels are themselves
     within 4 float64 ULP of mpmath."""
     f = BINARY[name]
     n = 200000
     v = random_floats(n)
     v = np.where(np.isfinite(v), v, 1.0).astype(np.float32)
-    t = (rng.uniform(-110, 110, n)).astype(np.float32)
-    if name.startswith(("silu", "swish")):
-        t[: n // 4] = SILU_ZERO + rng.uniform(-0.06, 0.06, n // 4).astype(np.float32)
+    # gelu' is below float32's range past |t| = 20 even for |gy| = 3.4e38
+    span = 22 if name.startswith(("gelu", "geglu")) else 110
+    t = (rng.uniform(-span, span, n)).astype(np.float32)
+    zero = ZEROS.get(name.split("_")[0])
+    if zero is not None:
+        t[: n // 4] = zero + rng.uniform(-0.06, 0.06, n // 4).astype(np.float32)
     got = f(v, t)
     want = f(v.astype(np.float64), t.astype(np.float64))
-    near = (np.abs(t - SILU_ZERO) < 0.05, v) if name.startswith(("silu", "swish")) else None
+    near = (np.abs(t - zero) < 0.05, v) if zero is not None else None
     err = ulps_from_float64(got, want, near)
     assert err.size > n // 3
     assert err.max() <= 1.0, err.max()

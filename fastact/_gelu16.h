@@ -64,19 +64,21 @@ FA16_INLINE __m512i fa16_gelu_interval(__m512 u) {
     return _mm512_cvttps_epi32(_mm512_min_ps(m, FA16_SET(31.0f)));
 }
 
-/* e^(-u^2/2) as 2^floor(kq) (eh + el): u^2 = h + l (FMA), e^(-u^2/2) =
- * e^(-h/2) (1 - l/2) (|l/2| < 2^-17 at u = 20, so the dropped (l/2)^2/2 is
+/* e^(-u^2/2) as 2^floor(kq) (eh + el), eh the table's entry and |el| <
+ * 0.03 eh (fa16_exp_neg_raw): -u^2/2 = v + l (FMA on -u/2, exact), and
+ * e^(v + l) = e^v (1 + l) (|l| < 2^-17 at u = 20, so the dropped l^2/2 is
  * below 2^-35), the factor folded into el */
 FA16_INLINE void fa16_exp_minus_half_sq(__m512 u, __m512* eh, __m512* el, __m512* kq) {
-    __m512 h = _mm512_mul_ps(u, u);
-    __m512 l = _mm512_fmsub_ps(u, u, h);
-    fa16_exp_neg(_mm512_mul_ps(h, FA16_SET(-0.5f)), eh, el, kq);
-    *el = _mm512_fnmadd_ps(*eh, _mm512_mul_ps(l, FA16_SET(0.5f)), *el);
+    __m512 nh = _mm512_mul_ps(u, FA16_SET(-0.5f));
+    __m512 v = _mm512_mul_ps(nh, u);
+    __m512 l = _mm512_fmsub_ps(nh, u, v);
+    fa16_exp_neg_raw(v, eh, el, kq);
+    *el = _mm512_fmadd_ps(_mm512_add_ps(*eh, *el), l, *el);      /* (eh + el) l: el is not small */
 }
 
 /* (fh + fl) e^(-u^2/2) as 2^floor(kq) (qh + ql), |fl| < |fh| / 2: fh eh
- * exact as a pair (FMA), the other terms in ql (fl el too: el holds the
- * l/2 of u^2, up to 2^-18 of eh, not just a rounding) */
+ * exact as a pair (FMA), the other terms in ql (fl el too: el is up to
+ * 0.03 eh) */
 FA16_INLINE void fa16_times_exp_minus_half_sq(__m512 fh, __m512 fl, __m512 u, __m512* qh,
                                               __m512* ql, __m512* kq) {
     __m512 eh, el;

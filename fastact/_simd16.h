@@ -55,23 +55,30 @@ static const float FA16_T_LO[16] __attribute__((aligned(64))) = {
  * T[j] (1 + p) = hi + (hi p + lo) summed by Fast2Sum. Relative error before
  * the rounding of eh + el: 1.6e-9 from the polynomial, plus the float
  * rounding of ln2/16's second part times k: 1.5e-10 at |v| = 20, 2.2e-9
- * at 120, 5.5e-9 at 300 (where every use is far below the float range). */
-FA16_INLINE void fa16_exp_neg(__m512 v, __m512* eh, __m512* el, __m512* kq) {
+ * at 120, 5.5e-9 at 300 (where every use is far below the float range).
+ * fa16_exp_neg_raw leaves out the Fast2Sum: 2^floor(kq) (hi + tail), hi
+ * the table's T[j] and |tail| < 0.03 hi. */
+FA16_INLINE void fa16_exp_neg_raw(__m512 v, __m512* hi, __m512* tail, __m512* kq) {
     const __m512 shifter = FA16_SET(12582912.0f);
     __m512 t = _mm512_fmadd_ps(v, FA16_SET(23.08312f), shifter);
     __m512 k = _mm512_sub_ps(t, shifter);
     __m512 r = _mm512_fmadd_ps(k, FA16_SET(-0.0433349609375f), v);
     r = _mm512_fmadd_ps(k, FA16_SET(1.3262153e-05f), r);
     __m512i j = _mm512_castps_si512(t);
-    __m512 hi = _mm512_permutexvar_ps(j, _mm512_load_ps(FA16_T_HI));
+    *hi = _mm512_permutexvar_ps(j, _mm512_load_ps(FA16_T_HI));
     __m512 lo = _mm512_permutexvar_ps(j, _mm512_load_ps(FA16_T_LO));
     __m512 p = _mm512_fmadd_ps(FA16_SET(0.16666722f), r, FA16_SET(0.50001615f));
     p = _mm512_mul_ps(_mm512_fmadd_ps(p, r, FA16_SET(1.0f)), r);
-    __m512 tail = _mm512_fmadd_ps(hi, p, lo);
+    *tail = _mm512_fmadd_ps(*hi, p, lo);
+    *kq = _mm512_mul_ps(k, FA16_SET(0.0625f));             /* vscalefps floors it */
+}
+
+FA16_INLINE void fa16_exp_neg(__m512 v, __m512* eh, __m512* el, __m512* kq) {
+    __m512 hi, tail;
+    fa16_exp_neg_raw(v, &hi, &tail, kq);
     __m512 s = _mm512_add_ps(hi, tail);
     *eh = s;
     *el = _mm512_add_ps(_mm512_sub_ps(hi, s), tail);
-    *kq = _mm512_mul_ps(k, FA16_SET(0.0625f));             /* vscalefps floors it */
 }
 
 /* -|x| clamped below at -lim (NaN gives -lim: vmaxps returns its second
@@ -305,6 +312,60 @@ FA16_INLINE __m512 fa16_silu_vjp(__m512 gy, __m512 x, float p) {
     return _mm512_mask_mul_ps(y, odd, gy, g);
 }
 
+/* hard_swish'(x) gy = gy (2x + 3) / 6 between the kinks; PyTorch's choice
+ * at them: 0 for x <= -3, gy for x >= 3. The other levels' kernel
+ * (fa_hard_swish_vjp_f32) computes in double, and its conversions bound
+ * it: 27 instructions per 16 floats, half of them shuffles and
+ * conversions. In float: 2x + 3 = th + tl (2Sum), gy (th + tl) = ph + pl
+ * (FMA), ph / 6 = qh + r / 6 with r = ph - 6 qh exact (FMA; qh is within
+ * 2^-23 of ph / 6, so r has a few bits), and y = qh + z, z = (r + pl) / 6
+ * rounded (1/6 as two floats): correctly rounded but within about 2^-22
+ * ULP of a tie. At an exact tie (short mantissas) z is exact, a multiple
+ * of half an ULP, so y breaks it to even; with 1/6 in one float, z would
+ * carry its error and tip it (375 of 10^8 random products went to odd).
+ * That needs gy zero or within [2^-80, 2^100] (then every product and its
+ * residual is exact and the result normal; a zero gy gives gy th, the
+ * zero with its sign). Lanes with another gy (subnormal, huge, inf, NaN)
+ * take the double formula of the other levels (for the whole vector, the
+ * others keep their float result: the same bits whatever their
+ * neighbours). */
+#define FA16_SIXTH_F 0.166666672f            /* 1/6 = this + FA16_SIXTH_LO_F, to 2^-50 */
+#define FA16_SIXTH_LO_F -4.96705388e-09f
+#define FA16_SIXTH_D 0.16666666666666666     /* 1/6 = this + FA16_SIXTH_D_LO */
+#define FA16_SIXTH_D_LO 9.25185853854297e-18
+
+FA16_INLINE __m256 fa16_hard_swish_vjp_d8(__m256 gy, __m256 x) {
+    __m512d p = _mm512_mul_pd(_mm512_cvtps_pd(gy), _mm512_fmadd_pd(_mm512_set1_pd(2.0),
+                              _mm512_cvtps_pd(x), _mm512_set1_pd(3.0)));
+    return _mm512_cvtpd_ps(_mm512_fmadd_pd(p, _mm512_set1_pd(FA16_SIXTH_D),
+                           _mm512_mul_pd(p, _mm512_set1_pd(FA16_SIXTH_D_LO))));
+}
+
+FA16_INLINE __m512 fa16_hard_swish_vjp(__m512 gy, __m512 x, float p) {
+    (void)p;
+    __m512 ag = _mm512_abs_ps(gy);
+    __mmask16 zero = _mm512_cmp_ps_mask(gy, _mm512_setzero_ps(), _CMP_EQ_OQ);
+    __mmask16 fast = (_mm512_cmp_ps_mask(ag, FA16_SET(0x1p-80f), _CMP_GE_OQ)
+                      & _mm512_cmp_ps_mask(ag, FA16_SET(0x1p100f), _CMP_LE_OQ)) | zero;
+    __m512 th, tl;
+    fa16_two_sum(_mm512_add_ps(x, x), FA16_SET(3.0f), &th, &tl);
+    __m512 ph = _mm512_mul_ps(gy, th);
+    __m512 pl = _mm512_fmadd_ps(gy, tl, _mm512_fmsub_ps(gy, th, ph));
+    __m512 qh = _mm512_mul_ps(ph, FA16_SET(FA16_SIXTH_F));
+    __m512 r = _mm512_add_ps(_mm512_fnmadd_ps(qh, FA16_SET(6.0f), ph), pl);
+    __m512 z = _mm512_fmadd_ps(r, FA16_SET(FA16_SIXTH_F), _mm512_mul_ps(r, FA16_SET(FA16_SIXTH_LO_F)));
+    __m512 y = _mm512_add_ps(qh, z);
+    y = _mm512_mask_mul_ps(y, zero, gy, th);
+    if (__builtin_expect(fast != 0xffff, 0)) {
+        __m256 lo = fa16_hard_swish_vjp_d8(_mm512_castps512_ps256(gy), _mm512_castps512_ps256(x));
+        __m256 hi = fa16_hard_swish_vjp_d8(_mm512_extractf32x8_ps(gy, 1), _mm512_extractf32x8_ps(x, 1));
+        y = _mm512_mask_blend_ps(fast, _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1), y);
+    }
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, FA16_SET(3.0f), _CMP_GE_OQ), gy);
+    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, FA16_SET(-3.0f), _CMP_LE_OQ),
+                              _mm512_setzero_ps());
+}
+
 /* softplus' at beta = 1: g sigmoid(x), and g itself where x > p (the
  * threshold, rounded down to a float by the caller: the same compare) */
 FA16_INLINE __m512 fa16_softplus_vjp_b1(__m512 g, __m512 x, float p) {
@@ -393,6 +454,7 @@ FA16_BLOCK(fa16_silu_vjp_block, fa16_silu_vjp, 1)
 FA16_BLOCK(fa16_gelu_block, fa16_gelu, 0)
 FA16_BLOCK(fa16_gelu_vjp_block, fa16_gelu_vjp, 1)
 FA16_BLOCK(fa16_geglu_block, fa16_geglu, 1)
+FA16_BLOCK(fa16_hard_swish_vjp_block, fa16_hard_swish_vjp, 1)
 
 #else
 #define FA16 0
@@ -411,6 +473,7 @@ FA16_STUB(fa16_silu_vjp_block)
 FA16_STUB(fa16_gelu_block)
 FA16_STUB(fa16_gelu_vjp_block)
 FA16_STUB(fa16_geglu_block)
+FA16_STUB(fa16_hard_swish_vjp_block)
 typedef void (*fa16_vjp_fn)(const float* gy, const float* a, const float* b, float* ga,
                             float* gb, long long n);
 static inline void fa16_glu_vjp_block(const float* gy, const float* a, const float* b,

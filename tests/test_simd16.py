@@ -31,6 +31,7 @@ BINARY = {     # (gy, x) -> result
     "gelu_backward": lambda g, x: fa.gelu_backward(g, x),
     # (v, t) -> gelu(t) v: t is the kernel's argument, as for the others
     "geglu": lambda v, t: fa.geglu(np.stack([t, v], axis=-1)).reshape(v.shape),
+    "hard_swish_backward": lambda g, x: fa.hard_swish_backward(g, x),
 }
 
 
@@ -55,7 +56,8 @@ def same_bits(a, b):
 def test_the_v4_build_has_the_kernels():
     k = _dispatch.kernels
     assert set(k.SIMD16_UFUNCS) == {"silu", "swish", "silu_vjp", "swish_vjp",
-                                    "softplus_vjp", "log_sigmoid_vjp", "gelu", "gelu_vjp"}
+                                    "softplus_vjp", "log_sigmoid_vjp", "gelu", "gelu_vjp",
+                                    "hard_swish_vjp"}
     assert set(k.SIMD16_GATED) == {"glu", "swiglu", "geglu"}
     assert set(k.SIMD16_GATED_VJP) == {"glu"}
     assert k.HAS_SIMD16 == (_dispatch.LEVEL == "v4")
@@ -121,8 +123,9 @@ def test_binary_within_one_ulp_of_float64_over_the_whole_range(name):
     n = 200000
     v = random_floats(n)
     v = np.where(np.isfinite(v), v, 1.0).astype(np.float32)
-    # gelu' is below float32's range past |t| = 20 even for |gy| = 3.4e38
-    span = 22 if name.startswith(("gelu", "geglu")) else 110
+    # gelu' is below float32's range past |t| = 20 even for |gy| = 3.4e38;
+    # hard_swish' is linear between -3 and 3
+    span = {"gelu": 22, "geglu": 22, "hard": 4}.get(name.split("_")[0], 110)
     t = (rng.uniform(-span, span, n)).astype(np.float32)
     zero = ZEROS.get(name.split("_")[0])
     if zero is not None:

@@ -10,10 +10,12 @@ module takes the kernels from here: ``from ._dispatch import kernels``.
 The element-wise kernels compute the same bits on every level
 (tests/test_dispatch.py), except the float32 loops of
 ``kernels.SIMD16_UFUNCS`` (silu, silu', softplus' and swish, swish' at
-beta = 1, log_sigmoid') and of the gated units ``kernels.SIMD16_GATED``
-(glu, swiglu) and ``SIMD16_GATED_VJP`` (glu'), which v4 computes by
-AVX-512 kernels of its own (_simd16.h) within the same accuracy bound and
-within 1 ULP of the other levels; the axis-wise ones (softmax, log_softmax, logsumexp and their backward)
+beta = 1, log_sigmoid', exact gelu and gelu', hard_swish') and of the
+gated units ``kernels.SIMD16_GATED`` (glu, swiglu, exact geglu) and
+``SIMD16_GATED_VJP`` (glu'), which v4 computes by AVX-512 kernels of its
+own (_simd16.h, _gelu16.h) within the same accuracy bound and within 1 ULP
+of the other levels; the axis-wise ones (softmax, log_softmax, logsumexp
+and their backward)
 fuse their exp's Horner steps with FMA on v3 and v4, so the baseline level
 may differ from those in the last bit.
 """

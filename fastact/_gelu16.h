@@ -193,12 +193,15 @@ FA16_INLINE __m512 fa16_geglu(__m512 a, __m512 b, float p) {
     /* the special cases by kind */
     __mmask16 odd = _mm512_fpclass_ps_mask(a, 0x9f) | _mm512_fpclass_ps_mask(b, 0x9f)
                   | _mm512_cmp_ps_mask(ax, FA16_SET(20.0f), _CMP_NLE_UQ);
-    __mmask16 binf = _mm512_fpclass_ps_mask(b, 0x18);
-    __m512 tiny = _mm512_mask_blend_ps(
-        binf & _mm512_cmp_ps_mask(a, FA16_SET(FA16_GELU_ZERO_BELOW), _CMP_GE_OQ),
-        FA16_SET(-0.0f), FA16_SET(-1.0f));
-    __m512 g = _mm512_mask_mov_ps(a, _mm512_cmp_ps_mask(a, FA16_SET(-20.0f), _CMP_LT_OQ), tiny);
-    return _mm512_mask_mul_ps(y, odd, g, b);
+    if (__builtin_expect(odd != 0, 0)) {          /* rare: skip the selects */
+        __mmask16 binf = _mm512_fpclass_ps_mask(b, 0x18);
+        __m512 tiny = _mm512_mask_blend_ps(
+            binf & _mm512_cmp_ps_mask(a, FA16_SET(FA16_GELU_ZERO_BELOW), _CMP_GE_OQ),
+            FA16_SET(-0.0f), FA16_SET(-1.0f));
+        __m512 g = _mm512_mask_mov_ps(a, _mm512_cmp_ps_mask(a, FA16_SET(-20.0f), _CMP_LT_OQ), tiny);
+        y = _mm512_mask_mul_ps(y, odd, g, b);
+    }
+    return y;
 }
 
 /* D(u) e^(-u^2/2) = -gelu'(-u) for 0 <= u <= 20, D = R - u/sqrt(2 pi), as
@@ -236,7 +239,6 @@ FA16_INLINE void fa16_gelu_d_neg(__m512 u, __m512* qh, __m512* ql, __m512* kq) {
  * is not 0 in float64 there); NaN for NaN; elsewhere the quotient's sign. */
 FA16_INLINE __m512 fa16_gelu_vjp(__m512 gy, __m512 x, float p) {
     (void)p;
-    const __m512 one = FA16_SET(1.0f);
     __m512 ax = _mm512_abs_ps(x);
     __m512 u = _mm512_min_ps(ax, FA16_SET(20.0f));
     __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
@@ -248,16 +250,20 @@ FA16_INLINE __m512 fa16_gelu_vjp(__m512 gy, __m512 x, float p) {
     __m512 ev = _mm512_getexp_ps(gy);
     __m512 y = _mm512_fmadd_ps(m, a, _mm512_mul_ps(m, b));
     y = _mm512_scalef_ps(y, _mm512_mask_add_ps(ev, neg, ev, kq));
-    /* the special cases by kind */
-    __mmask16 godd = _mm512_fpclass_ps_mask(gy, 0x9f);
-    __mmask16 far = _mm512_cmp_ps_mask(ax, FA16_SET(20.0f), _CMP_NLE_UQ);
-    __m512 g = _mm512_mask_mov_ps(a, far, one);
-    __mmask16 below = _mm512_cmp_ps_mask(x, FA16_SET(-20.0f), _CMP_LT_OQ);
-    __mmask16 ginf = _mm512_fpclass_ps_mask(gy, 0x18);
-    g = _mm512_mask_mov_ps(g, below, _mm512_mask_blend_ps(ginf, FA16_SET(-0.0f), FA16_SET(-1.0f)));
-    g = _mm512_mask_mov_ps(g, _mm512_cmp_ps_mask(x, FA16_SET(-40.0f), _CMP_LT_OQ), FA16_SET(-0.0f));
-    g = _mm512_mask_mov_ps(g, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
-    return _mm512_mask_mul_ps(y, godd | far, gy, g);
+    /* the special cases by kind (rare: the selects only where there are) */
+    __mmask16 odd = _mm512_fpclass_ps_mask(gy, 0x9f)
+                  | _mm512_cmp_ps_mask(ax, FA16_SET(20.0f), _CMP_NLE_UQ);
+    if (__builtin_expect(odd != 0, 0)) {
+        __m512 g = _mm512_mask_mov_ps(a, _mm512_cmp_ps_mask(ax, FA16_SET(20.0f), _CMP_NLE_UQ),
+                                      FA16_SET(1.0f));
+        __mmask16 below = _mm512_cmp_ps_mask(x, FA16_SET(-20.0f), _CMP_LT_OQ);
+        __mmask16 ginf = _mm512_fpclass_ps_mask(gy, 0x18);
+        g = _mm512_mask_mov_ps(g, below, _mm512_mask_blend_ps(ginf, FA16_SET(-0.0f), FA16_SET(-1.0f)));
+        g = _mm512_mask_mov_ps(g, _mm512_cmp_ps_mask(x, FA16_SET(-40.0f), _CMP_LT_OQ), FA16_SET(-0.0f));
+        g = _mm512_mask_mov_ps(g, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+        y = _mm512_mask_mul_ps(y, odd, gy, g);
+    }
+    return y;
 }
 
 #endif

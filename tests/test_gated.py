@@ -348,6 +348,42 @@ def test_float64_gates_far_tails_against_mpmath():
         assert checked > n
 
 
+def test_float32_gates_far_tails_with_large_factors():
+    """float32 gates where the other factors are huge: geglu's ga = gy b
+    gelu'(a) with gy b up to 1.2e77 is a normal float32 down to a = -23.8
+    (gy = b = 3e38 at a = -21.5 once came out 1.6e-4 off: the float32
+    kernels clamped R's argument at 20); glu's gb = gy a sigmoid'(b) and
+    swiglu's ga likewise with gy times a half up to 1.2e77. Within 2 float32
+    ULP (API.md section 7) of mpmath, forward and backward."""
+    rng = np.random.default_rng(32)
+    n = 300
+    big = lambda: (10.0 ** rng.uniform(25, 38.5, n) * rng.choice([-1, 1], n)).astype(np.float32)
+    gy = big()
+    cases = {"geglu": (-rng.uniform(14, 24.5, n).astype(np.float32), big()),
+             "glu": (big(), -rng.uniform(80, 190, n).astype(np.float32)),
+             "swiglu": (-rng.uniform(80, 190, n).astype(np.float32), big())}
+    tiny = np.finfo(np.float32).tiny
+    for case, (a, b) in cases.items():
+        x = np.stack([a, b], axis=-1)
+        y = call(case, x)[:, 0]
+        gx = grad(case, gy[:, None], x)
+        checked, worst = 0, 0
+        with mp.workdps(40):
+            for i in range(n):
+                ai, bi = mp.mpf(float(a[i])), mp.mpf(float(b[i]))
+                exact = [MP_FORWARD[case](ai, bi)]
+                exact += [mp.mpf(float(gy[i])) * d for d in MP[case](ai, bi)]
+                for got, want in zip((y[i], gx[i, 0], gx[i, 1]), exact):
+                    if not tiny <= abs(want) <= np.finfo(np.float32).max:
+                        continue
+                    checked += 1
+                    ulps = abs(mp.mpf(float(got)) - want) / float(np.spacing(np.float32(abs(want))))
+                    worst = max(worst, ulps)
+                    assert ulps <= 2, (case, a[i], b[i], gy[i], float(got), float(want))
+        print(case, "float32 far tail: worst", float(worst), "ULP over", checked, "results")
+        assert checked > n
+
+
 def test_float64_gates_far_tails_with_the_largest_factors():
     """The far tails at their very edge, where only an other factor near
     1.8e308 keeps the product normal (glu(1.7e308, -1417), swiglu's

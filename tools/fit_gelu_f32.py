@@ -24,7 +24,7 @@ from numpy.polynomial import chebyshev as C
 from numpy.polynomial import polynomial as P
 
 mp.mp.dps = 40
-U = 20.0          # past it gelu(-u) b and gelu'(-u) gy are below float32's subnormals, even for b, gy = 3.4e38
+U = 24.0          # past it gelu(-u) b, gelu'(-u) gy and gelu'(-u) gy b (geglu's ga, gy b up to 1.2e77) are below float32's subnormals
 DEG_P, DEG_Q = 5, 6
 
 

@@ -1,4 +1,5 @@
-"""float32 kernels computed natively in float, checked on (nearly) every
+"""float32 kernels computed natively in float (gelu on x86-64-v4:
+fastact/_gelu16.h), checked on (nearly) every
 float32 input against their float64 kernels (tools/exhaustive_f32.py; the
 float64 kernels are themselves measured against mpmath in
 test_accuracy.py). Marked slow: every 4th bit pattern of all 2^32 takes
@@ -24,7 +25,7 @@ def load_tool():
     return module
 
 
-@pytest.mark.parametrize("name", ["softplus", "log_sigmoid", "tanh_shrink", "silu"])
+@pytest.mark.parametrize("name", ["softplus", "log_sigmoid", "tanh_shrink", "silu", "gelu"])
 def test_every_fourth_float_within_the_promise(name):
     with np.errstate(all="ignore"):
         worst, at, kinds = load_tool().measure(getattr(fa, name), 4)

@@ -92,6 +92,16 @@ FA16_INLINE __m512 fa16_mant(__m512 v) {
     return _mm512_getmant_ps(v, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
 }
 
+/* a b = (w + wl) 2^ev exactly, w + wl the product of the mantissas (FMA
+ * residual), ev the sum of the exponents: neither overflows nor underflows,
+ * whatever a and b are (the gated units' products, gy a in glu') */
+FA16_INLINE __m512 fa16_mant_product(__m512 a, __m512 b, __m512* w, __m512* wl) {
+    __m512 ma = fa16_mant(a), mb = fa16_mant(b);
+    *w = _mm512_mul_ps(ma, mb);
+    *wl = _mm512_fmsub_ps(ma, mb, *w);
+    return _mm512_add_ps(_mm512_getexp_ps(a), _mm512_getexp_ps(b));
+}
+
 /* Below -745.13 (float: t < -745.133179) the float64 kernels' e^t is 0:
  * a sigmoid, silu or their derivatives is 0 there, as in float64 */
 #define FA16_EXP_ZERO_BELOW (-745.133179f)
@@ -209,11 +219,10 @@ FA16_INLINE __m512 fa16_swiglu(__m512 a, __m512 b, float p) {
     (void)p;
     __m512 na = fa16_minus_abs(a, 300.0f);
     __mmask16 neg = _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __m512 ma = fa16_mant(a), mb = fa16_mant(b);
-    __m512 ev = _mm512_add_ps(_mm512_getexp_ps(a), _mm512_getexp_ps(b));
-    __m512 w = _mm512_mul_ps(ma, mb);
+    __m512 w, wl;
+    __m512 ev = fa16_mant_product(a, b, &w, &wl);
     __m512 kq;
-    __m512 y = fa16_ratio(w, _mm512_fmsub_ps(ma, mb, w), 1, na, neg, &kq);
+    __m512 y = fa16_ratio(w, wl, 1, na, neg, &kq);
     y = _mm512_scalef_ps(y, _mm512_mask_add_ps(ev, neg, ev, kq));
     /* classes 0x9f: QNaN, +-0, +-inf, SNaN */
     __mmask16 far = _mm512_cmp_ps_mask(a, FA16_SET(FA16_EXP_ZERO_BELOW), _CMP_LT_OQ);
@@ -236,10 +245,8 @@ FA16_INLINE __m512 fa16_swiglu(__m512 a, __m512 b, float p) {
 FA16_INLINE __m512 fa16_glu_gb(__m512 gy, __m512 a, __m512 b) {
     const __m512 one = FA16_SET(1.0f), zero = _mm512_setzero_ps();
     fa16_one_plus_exp den = fa16_one_plus_exp_sq(fa16_minus_abs(b, 300.0f));
-    __m512 mg = fa16_mant(gy), ma = fa16_mant(a);
-    __m512 ev = _mm512_add_ps(_mm512_getexp_ps(gy), _mm512_getexp_ps(a));
-    __m512 w = _mm512_mul_ps(mg, ma);
-    __m512 wl = _mm512_fmsub_ps(mg, ma, w);
+    __m512 w, wl;
+    __m512 ev = fa16_mant_product(gy, a, &w, &wl);
     __m512 num = _mm512_mul_ps(w, den.eh);
     __m512 numl = _mm512_fmadd_ps(wl, den.eh, _mm512_fmadd_ps(w, den.el, _mm512_fmsub_ps(w, den.eh, num)));
     __m512 c, rd;

@@ -52,12 +52,32 @@ def _halves(x, axis, fname):
 _NATIVE = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+def _core_axis(a, ax):
+    """The axis the kernels loop along (their gufunc core dimension).
+
+    The units are element-wise in (a, b), so every axis gives the same
+    values; the one with the smallest stride (of the axes longer than 1)
+    gives the kernels the longest unit-stride runs. Along ``ax`` itself, a
+    short or strided axis cost a call per row: glu of 10^6 float32 took
+    10.4 ms split as (500000, 2) along its last axis (now 0.41 ms, along
+    axis 0), 9.9 ms as (2, 500000) along axis 0 (now 0.14 ms) and 1.4 ms for
+    channels, (8, 64, 32, 32) along axis 1 (now 0.09 ms); PyTorch 1.6, 0.12
+    and 0.13 ms (2 threads).
+    """
+    core, least = ax, None
+    for k in range(a.ndim):
+        if a.shape[k] > 1 and (least is None or abs(a.strides[k]) < least):
+            core, least = k, abs(a.strides[k])
+    return core
+
+
 def _forward(name, x, axis, out, choice=None):
     # Fast path, the common call (a float array split along its last axis,
     # no out=): the checks below cost more than the kernel on small arrays
     # (1000 float32: 5.9 us -> 3.3 us; the gufunc call itself is 2.6 us).
     if (type(x) is np.ndarray and out is None and axis == -1 and x.ndim
-            and x.dtype in _NATIVE and not x.shape[-1] % 2):
+            and x.dtype in _NATIVE and not x.shape[-1] % 2 and x.shape[-1] > 2
+            and x.flags.c_contiguous):
         h = x.shape[-1] // 2
         return _kernel(name, name, choice)(x[..., :h], x[..., h:])
     if type(x) is not np.ndarray and _dask.is_dask(x):
@@ -69,15 +89,14 @@ def _forward(name, x, axis, out, choice=None):
     kernel = _kernel(name, fname, choice)
     a, b, ax = _halves(x, axis, fname)
     out = _api.check_out(out, a.shape, result, fname)
-    core = [(ax,)] * 3
-    if compute == result:
-        if out is not None:
-            kernel(a, b, out=out, dtype=compute, axes=core)
-            return out
-        return kernel(a, b, dtype=compute, axes=core)
+    core = [(_core_axis(a, ax),)] * 3
+    # allocated here, C-ordered (NumPy would order its own by the core axis)
     y = np.empty(a.shape, result) if out is None else out
-    with _rounding():
+    if compute == result:
         kernel(a, b, out=y, dtype=compute, axes=core)
+    else:
+        with _rounding():
+            kernel(a, b, out=y, dtype=compute, axes=core)
     return y
 
 
@@ -86,7 +105,8 @@ def _backward(name, grad_output, x, y, axis, out, choice=None):
     # the result's shape, the last axis, no out= (1000 float32: 15 us -> 5 us).
     if (type(x) is np.ndarray and type(grad_output) is np.ndarray and out is None
             and axis == -1 and x.ndim and x.dtype in _NATIVE
-            and grad_output.dtype == x.dtype and not x.shape[-1] % 2
+            and grad_output.dtype == x.dtype and not x.shape[-1] % 2 and x.shape[-1] > 2
+            and x.flags.c_contiguous and grad_output.flags.c_contiguous
             and grad_output.shape == x.shape[:-1] + (x.shape[-1] // 2,)):
         h = x.shape[-1] // 2
         target = np.empty(x.shape, x.dtype)
@@ -105,11 +125,12 @@ def _backward(name, grad_output, x, y, axis, out, choice=None):
     out = _api.check_out(out, x.shape, result, fname)
     target = out if out is not None else np.empty(x.shape, result)
     ga, gb, _ = _halves(target, ax, fname)
+    core = [(_core_axis(a, ax),)] * 5
     if compute == result:
-        kernel(gy, a, b, out=(ga, gb), dtype=compute, axes=[(ax,)] * 5)
+        kernel(gy, a, b, out=(ga, gb), dtype=compute, axes=core)
     else:
         with _rounding():
-            kernel(gy, a, b, out=(ga, gb), dtype=compute, axes=[(ax,)] * 5)
+            kernel(gy, a, b, out=(ga, gb), dtype=compute, axes=core)
     return target
 
 

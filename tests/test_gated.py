@@ -283,6 +283,33 @@ def test_errors(name):
         fa.geglu(np.ones(4), approximate="fast")
 
 
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_any_axis_and_layout_gives_the_bits_of_one_flat_row(case, dtype):
+    """The units are element-wise in (a, b): split along any axis, of any
+    length and layout, the result is that of the flattened halves as one
+    row, and the result is C-ordered. (The kernels loop along the axis of
+    smallest stride, not necessarily the split one: _gated._core_axis.)"""
+    rng = np.random.default_rng(45)
+    for shape, axis in [((500, 2), -1), ((2, 500), 0), ((4, 6, 5, 3), 1), ((30, 8), -1),
+                        ((3, 4, 10), -1), ((1, 2), -1)]:
+        base = (rng.standard_normal(shape) * 3).astype(dtype)
+        for x in (base, np.asfortranarray(base), base[::-1],
+                  np.moveaxis(np.ascontiguousarray(np.moveaxis(base, 0, -1)), -1, 0)):
+            a, b = halves(x, axis)
+            flat = np.concatenate([a.ravel(), b.ravel()])
+            g = rng.standard_normal(a.shape).astype(dtype)
+            y = call(case, x, axis=axis)
+            assert y.flags.c_contiguous and y.dtype == dtype
+            np.testing.assert_array_equal(y, call(case, flat).reshape(a.shape))
+            gx = grad(case, g, x, axis=axis)
+            gflat = grad(case, g.ravel(), flat)
+            want = np.concatenate([gflat[:a.size].reshape(a.shape), gflat[a.size:].reshape(a.shape)],
+                                  axis=axis)
+            assert gx.flags.c_contiguous
+            np.testing.assert_array_equal(gx, want)
+
+
 def test_threads_do_not_change_a_bit():
     rng = np.random.default_rng(44)
     for shape, axis in [((2000, 256), -1), ((1, 2_000_002), -1), ((300, 40), 0)]:

@@ -57,12 +57,12 @@ def _core_axis(a, ax):
 
     The units are element-wise in (a, b), so every axis gives the same
     values; the one with the smallest stride (of the axes longer than 1)
-    gives the kernels the longest unit-stride runs. Along ``ax`` itself, a
-    short or strided axis cost a call per row: glu of 10^6 float32 took
-    10.4 ms split as (500000, 2) along its last axis (now 0.41 ms, along
-    axis 0), 9.9 ms as (2, 500000) along axis 0 (now 0.14 ms) and 1.4 ms for
-    channels, (8, 64, 32, 32) along axis 1 (now 0.09 ms); PyTorch 1.6, 0.12
-    and 0.13 ms (2 threads).
+    gives the kernels unit-stride runs (rows shorter than 16 they gather
+    into blocks: _kernels.pyx.tp, SHORT_ROW). Along the split axis itself,
+    glu of 10^6 float32 took 10.4 ms as (500000, 2) split along its last
+    axis (now 0.7 ms, along axis 0), 9.9 ms as (2, 500000) along axis 0 (now
+    0.16 ms) and 1.4 ms for channels, (8, 64, 32, 32) along axis 1 (now
+    0.13 ms); PyTorch 1.1-1.6, 0.15 and 0.08-0.13 ms (2 threads).
     """
     core, least = ax, None
     for k in range(a.ndim):

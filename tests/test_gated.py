@@ -292,7 +292,7 @@ def test_any_axis_and_layout_gives_the_bits_of_one_flat_row(case, dtype):
     smallest stride, not necessarily the split one: _gated._core_axis.)"""
     rng = np.random.default_rng(45)
     for shape, axis in [((500, 2), -1), ((2, 500), 0), ((4, 6, 5, 3), 1), ((30, 8), -1),
-                        ((3, 4, 10), -1), ((1, 2), -1)]:
+                        ((3, 4, 10), -1), ((1, 2), -1), ((700, 6), -1)]:
         base = (rng.standard_normal(shape) * 3).astype(dtype)
         for x in (base, np.asfortranarray(base), base[::-1],
                   np.moveaxis(np.ascontiguousarray(np.moveaxis(base, 0, -1)), -1, 0)):
@@ -312,7 +312,8 @@ def test_any_axis_and_layout_gives_the_bits_of_one_flat_row(case, dtype):
 
 def test_threads_do_not_change_a_bit():
     rng = np.random.default_rng(44)
-    for shape, axis in [((2000, 256), -1), ((1, 2_000_002), -1), ((300, 40), 0)]:
+    for shape, axis in [((2000, 256), -1), ((1, 2_000_002), -1), ((300, 40), 0),
+                        ((30000, 6), -1), ((2, 30000, 3), 0)]:
         x = rng.standard_normal(shape) * 3
         with fa.num_threads(1):
             want = [fa.swiglu(x, axis=axis), fa.geglu_backward(1.0, x, axis=axis)]

@@ -277,7 +277,12 @@ cdef int _run(Ctx* c) except -1:
     cdef char* mem
     cdef fexcept_t flags
     cdef bint lanes_ok = tiles and _lanes_apply(c)
-    if lanes_ok:
+    cdef bint short_rows = not tiles and _short_rows_apply(c, R)
+    cdef int item = 4 if c.f32 else 8
+    if short_rows:
+        per = _short_rows_bytes(K, item)
+        mem = <char*>malloc(nt * per)
+    elif lanes_ok:
         per = _lanes_bytes(K)
         mem = <char*>malloc(nt * per)
     elif tiles:
@@ -305,7 +310,15 @@ cdef int _run(Ctx* c) except -1:
     cdef Lanes lb
     with nogil:
         fegetexceptflag(&flags, FE_ALL_EXCEPT)
-        if lanes_ok:
+        if short_rows:
+            U = (R + FA_AX_LANES - 1) // FA_AX_LANES
+            for u in prange(U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
+                lb = _lanes_at(mem + threadid() * per, K)
+                _short_row_tile(c, u * FA_AX_LANES, min(<npy_intp>FA_AX_LANES, R - u * FA_AX_LANES),
+                                &lb, mem + threadid() * per + _lanes_bytes(K),
+                                mem + threadid() * per + _lanes_bytes(K)
+                                + FA_AX_LANES * AX_SHORT_ROW * item)
+        elif lanes_ok:
             U = (c.Q + FA_AX_LANES - 1) // FA_AX_LANES
             for u in prange(c.P * U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
                 lb = _lanes_at(mem + threadid() * per, K)

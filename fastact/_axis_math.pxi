@@ -16,6 +16,7 @@ cdef enum:
     AX_LANE_STRIDE = 2048 + 24   # a lane's buffer: a block, padded so the
                                  # eight lanes do not share cache sets
     AX_COST = 8            # work per element relative to relu (for _team_size)
+    AX_SHORT_ROW = 64      # last-axis rows up to this length run as transposed lane tiles
 
 cdef enum:                 # operations
     OP_SOFTMAX = 0

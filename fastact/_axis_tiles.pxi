@@ -295,3 +295,64 @@ cdef void _one_lane_tile(const Ctx* c, npy_intp r0, npy_intp w, Lanes* lb) noexc
     if c.writes:
         for k in range(c.K):
             _lanes_write(c, r0, k, w, lb, NULL if e == NULL else e + k * AX_BLOCK * w)
+
+
+# ---- short rows along the last axis: transposed into lane tiles -----------------
+# Many short rows (a batch of class scores) cost a row's fixed work each: 100
+# ns per row of 32 float32 (softmax of 31250 x 32 took 3.2 ms, PyTorch 0.45).
+# Up to FA_AX_LANES of them are transposed (element i of lane l at i w + l),
+# run by the lane loops above, which keep each row's numbers and order (the
+# bits of the row loops), and the output transposed back.
+
+cdef inline bint _short_rows_apply(const Ctx* c, npy_intp R) noexcept nogil:
+    return ((c.Q == 1 or c.P == 1) and R > 1 and 0 < c.N <= AX_SHORT_ROW
+            and (c.op == OP_SOFTMAX or c.op == OP_LOG_SOFTMAX or c.op == OP_LSE)
+            and c.mk.p == NULL and c.w.p == NULL)
+
+
+cdef inline npy_intp _short_rows_bytes(npy_intp K, int item) noexcept nogil:
+    # a thread's Lanes, then its input and output tiles
+    return _lanes_bytes(K) + 2 * FA_AX_LANES * AX_SHORT_ROW * item
+
+
+cdef inline npy_intp _row_stride(const Ctx* c, const Opd* a) noexcept nogil:
+    # rows run along Q (P == 1: the last axis of a C-ordered array) or P
+    return a.sq if c.P == 1 else a.sp
+
+
+cdef void _short_row_tile(const Ctx* c, npy_intp r0, npy_intp w, Lanes* lb, char* tx,
+                          char* to) noexcept nogil:
+    # rows r0 .. r0 + w - 1 (P or Q is 1: row r at r times the row stride)
+    cdef Ctx t = c[0]
+    cdef int item = 4 if c.f32 else 8
+    cdef npy_intp sx = _row_stride(c, &c.x), so = _row_stride(c, &c.o)
+    t.P = 1
+    t.Q = w
+    t.x.p = tx
+    t.x.sp = 0
+    t.x.sq = 1
+    t.x.sn = w
+    if c.f32:
+        _transpose(<float*>c.x.p + r0 * sx, c.x.sn, sx, <float*>tx, w, 1, c.N, w)
+    else:
+        _transpose(<double*>c.x.p + r0 * sx, c.x.sn, sx, <double*>tx, w, 1, c.N, w)
+    if c.op == OP_LSE:
+        # one result per row, straight into the output (and the signs')
+        t.o.p = c.o.p + r0 * so * item
+        t.o.sq = so
+        t.o.sp = 0
+        if c.sgn.p != NULL:
+            t.sgn.p = c.sgn.p + r0 * _row_stride(c, &c.sgn) * item
+            t.sgn.sq = _row_stride(c, &c.sgn)
+            t.sgn.sp = 0
+        _one_lane_tile(&t, 0, w, lb)
+        return
+    t.o.p = to
+    t.o.sp = 0
+    t.o.sq = 1
+    t.o.sn = w
+    _one_lane_tile(&t, 0, w, lb)
+    if c.f32:
+        _transpose(<float*>to, w, 1, <float*>c.o.p + r0 * so, c.o.sn, so, c.N, w)
+    else:
+        _transpose(<double*>to, w, 1, <double*>c.o.p + r0 * so, c.o.sn, so, c.N, w)

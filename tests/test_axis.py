@@ -407,6 +407,38 @@ def test_non_last_axis_with_special_values_bit_for_bit():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("threads", [1, 2])
+def test_short_last_axis_rows_are_bit_for_bit_each_row_alone(threads, dtype):
+    """Rows of up to 64 entries along the last axis run transposed, as lane
+    tiles of up to 128 rows (_axis_tiles.pxi): each row still gets the bits
+    it has alone, with special values, temperature, return_sign, strided
+    and in-place operands."""
+    rng = np.random.default_rng(27)
+    for shape in [(1000, 2), (300, 7), (257, 32), (129, 64), (200, 65), (5, 3, 17)]:
+        x = (rng.standard_normal(shape) * 6).astype(dtype)
+        flat = x.reshape(-1, shape[-1])
+        flat[rng.random(flat.shape) < 0.02] = -inf
+        flat[1] = -inf                                   # a row of -inf
+        flat[2, 0], flat[3, -1], flat[4, 0] = nan, inf, 700.0
+        with fa.num_threads(threads):
+            for view in (x, x[..., ::-1], np.asfortranarray(x)):
+                rows = view.reshape(-1, shape[-1])
+                for fn, kw in ((fa.softmax, {}), (fa.log_softmax, {}), (fa.logsumexp, {}),
+                               (fa.softmax, {"temperature": 3.0}), (fa.softmin, {})):
+                    with np.errstate(all="raise"):
+                        got = fn(view, -1, **kw)
+                    want = np.stack([fn(r.copy(), -1, **kw) for r in rows])
+                    np.testing.assert_array_equal(got.reshape(want.shape), want)
+                lse, sign = fa.logsumexp(view, -1, return_sign=True)
+                want = [fa.logsumexp(r.copy(), -1, return_sign=True) for r in rows]
+                np.testing.assert_array_equal(lse.ravel(), [w[0] for w in want])
+                np.testing.assert_array_equal(sign.ravel(), [w[1] for w in want])
+            inplace = x.copy()
+            assert fa.softmax(inplace, -1, out=inplace) is inplace
+            np.testing.assert_array_equal(inplace, fa.softmax(x, -1))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("shape", [(1, 100_001), (3, 40_000)], ids=str)
 def test_softmax_keeping_exps_gives_the_same_bits(shape, threads, dtype):
     """Long rows keep their blocks' exps for the output pass (float64

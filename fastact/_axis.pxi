@@ -278,9 +278,13 @@ cdef int _run(Ctx* c) except -1:
     cdef fexcept_t flags
     cdef bint lanes_ok = tiles and _lanes_apply(c)
     cdef bint short_rows = not tiles and _short_rows_apply(c, R)
+    cdef bint short_bwd = not tiles and _short_rows_bwd_apply(c, R)
     cdef int item = 4 if c.f32 else 8
     if short_rows:
         per = _short_rows_bytes(K, item)
+        mem = <char*>malloc(nt * per)
+    elif short_bwd:
+        per = _short_bwd_bytes(item)
         mem = <char*>malloc(nt * per)
     elif lanes_ok:
         per = _lanes_bytes(K)
@@ -318,6 +322,17 @@ cdef int _run(Ctx* c) except -1:
                                 &lb, mem + threadid() * per + _lanes_bytes(K),
                                 mem + threadid() * per + _lanes_bytes(K)
                                 + FA_AX_LANES * AX_SHORT_ROW * item)
+        elif short_bwd:
+            U = (R + FA_AX_LANES - 1) // FA_AX_LANES
+            for u in prange(U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
+                if c.f32:
+                    _short_bwd_tile(c, <float*>NULL, u * FA_AX_LANES,
+                                    min(<npy_intp>FA_AX_LANES, R - u * FA_AX_LANES),
+                                    mem + threadid() * per)
+                else:
+                    _short_bwd_tile(c, <double*>NULL, u * FA_AX_LANES,
+                                    min(<npy_intp>FA_AX_LANES, R - u * FA_AX_LANES),
+                                    mem + threadid() * per)
         elif lanes_ok:
             U = (c.Q + FA_AX_LANES - 1) // FA_AX_LANES
             for u in prange(c.P * U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):

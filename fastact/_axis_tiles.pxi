@@ -304,6 +304,25 @@ cdef void _one_lane_tile(const Ctx* c, npy_intp r0, npy_intp w, Lanes* lb) noexc
 # run by the lane loops above, which keep each row's numbers and order (the
 # bits of the row loops), and the output transposed back.
 
+cdef void _rows_to_lanes(const elem* src, npy_intp s_i, npy_intp s_l, elem* dst, npy_intp n,
+                         npy_intp lanes) noexcept nogil:
+    # dst[i lanes + l] = src[i s_i + l s_l], a row (lane) at a time: short
+    # rows are read along their entries, the tile (in L1) written across
+    cdef npy_intp i, l
+    for l in range(lanes):
+        for i in range(n):
+            dst[i * lanes + l] = src[i * s_i + l * s_l]
+
+
+cdef void _lanes_to_rows(const elem* src, elem* dst, npy_intp s_i, npy_intp s_l, npy_intp n,
+                         npy_intp lanes) noexcept nogil:
+    # the inverse: dst[i s_i + l s_l] = src[i lanes + l]
+    cdef npy_intp i, l
+    for l in range(lanes):
+        for i in range(n):
+            dst[i * s_i + l * s_l] = src[i * lanes + l]
+
+
 cdef inline bint _short_rows_apply(const Ctx* c, npy_intp R) noexcept nogil:
     return ((c.Q == 1 or c.P == 1) and R > 1 and 0 < c.N <= AX_SHORT_ROW
             and (c.op == OP_SOFTMAX or c.op == OP_LOG_SOFTMAX or c.op == OP_LSE)
@@ -333,9 +352,9 @@ cdef void _short_row_tile(const Ctx* c, npy_intp r0, npy_intp w, Lanes* lb, char
     t.x.sq = 1
     t.x.sn = w
     if c.f32:
-        _transpose(<float*>c.x.p + r0 * sx, c.x.sn, sx, <float*>tx, w, 1, c.N, w)
+        _rows_to_lanes(<float*>c.x.p + r0 * sx, c.x.sn, sx, <float*>tx, c.N, w)
     else:
-        _transpose(<double*>c.x.p + r0 * sx, c.x.sn, sx, <double*>tx, w, 1, c.N, w)
+        _rows_to_lanes(<double*>c.x.p + r0 * sx, c.x.sn, sx, <double*>tx, c.N, w)
     if c.op == OP_LSE:
         # one result per row, straight into the output (and the signs')
         t.o.p = c.o.p + r0 * so * item
@@ -353,6 +372,50 @@ cdef void _short_row_tile(const Ctx* c, npy_intp r0, npy_intp w, Lanes* lb, char
     t.o.sn = w
     _one_lane_tile(&t, 0, w, lb)
     if c.f32:
-        _transpose(<float*>to, w, 1, <float*>c.o.p + r0 * so, c.o.sn, so, c.N, w)
+        _lanes_to_rows(<float*>to, <float*>c.o.p + r0 * so, c.o.sn, so, c.N, w)
     else:
-        _transpose(<double*>to, w, 1, <double*>c.o.p + r0 * so, c.o.sn, so, c.N, w)
+        _lanes_to_rows(<double*>to, <double*>c.o.p + r0 * so, c.o.sn, so, c.N, w)
+
+
+cdef inline bint _short_rows_bwd_apply(const Ctx* c, npy_intp R) noexcept nogil:
+    # softmax's backward from y (the forward's output kept), short rows as above
+    return ((c.Q == 1 or c.P == 1) and R > 1 and 0 < c.N <= AX_SHORT_BWD
+            and c.op == OP_SOFTMAX_BWD and c.from_y and c.mk.p == NULL and c.w.p == NULL)
+
+
+cdef inline npy_intp _short_bwd_bytes(int item) noexcept nogil:
+    # a thread's y, g and output tiles, then the partial sums and the dots
+    return 3 * FA_AX_LANES * AX_SHORT_ROW * item + 9 * FA_AX_LANES * sizeof(double)
+
+
+cdef void _short_bwd_tile(const Ctx* c, const real* tag, npy_intp r0, npy_intp w,
+                          char* mem) noexcept nogil:
+    # softmax's backward of rows r0 .. r0 + w - 1, transposed: dot = sum g y
+    # as _dot sums it (eight partial sums, entry i into i % 8 in order of i,
+    # joined as _sum8, plus 0.0 as _phase_d adds the blocks), then
+    # sg (y (g - dot)) invT as _write, across the lanes
+    cdef npy_intp N = c.N, i, l, j
+    cdef real* ty = <real*>mem
+    cdef real* tg = ty + FA_AX_LANES * AX_SHORT_ROW
+    cdef real* to = tg + FA_AX_LANES * AX_SHORT_ROW
+    cdef double* acc = <double*>(to + FA_AX_LANES * AX_SHORT_ROW)
+    cdef double* dot = acc + 8 * FA_AX_LANES
+    cdef npy_intp sx = _row_stride(c, &c.x), sgr = _row_stride(c, &c.g)
+    cdef npy_intp so = _row_stride(c, &c.o)
+    cdef double sg = c.sg, invT = c.invT
+    _rows_to_lanes(<real*>c.x.p + r0 * sx, c.x.sn, sx, ty, N, w)
+    _rows_to_lanes(<real*>c.g.p + r0 * sgr, c.g.sn, sgr, tg, N, w)
+    for l in range(8 * w):
+        acc[l] = 0.0
+    for i in range(N):
+        j = (i & 7) * w
+        for l in range(w):
+            acc[j + l] += <double>tg[i * w + l] * <double>ty[i * w + l]
+    for l in range(w):
+        dot[l] = 0.0 + (((acc[l] + acc[w + l]) + (acc[2 * w + l] + acc[3 * w + l]))
+                        + ((acc[4 * w + l] + acc[5 * w + l]) + (acc[6 * w + l] + acc[7 * w + l])))
+    for i in range(N):
+        for l in range(w):
+            to[i * w + l] = <real>(sg * (<double>ty[i * w + l] * (<double>tg[i * w + l] - dot[l]))
+                                   * invT)
+    _lanes_to_rows(to, <real*>c.o.p + r0 * so, c.o.sn, so, N, w)

@@ -409,11 +409,12 @@ def test_non_last_axis_with_special_values_bit_for_bit():
 @pytest.mark.parametrize("threads", [1, 2])
 def test_short_last_axis_rows_are_bit_for_bit_each_row_alone(threads, dtype):
     """Rows of up to 64 entries along the last axis run transposed, as lane
-    tiles of up to 128 rows (_axis_tiles.pxi): each row still gets the bits
-    it has alone, with special values, temperature, return_sign, strided
-    and in-place operands."""
+    tiles of up to 128 rows (_axis_tiles.pxi), and so do softmax's backward
+    from y up to 8: each row still gets the bits it has alone, with special
+    values, temperature, return_sign, broadcast, strided and in-place
+    operands."""
     rng = np.random.default_rng(27)
-    for shape in [(1000, 2), (300, 7), (257, 32), (129, 64), (200, 65), (5, 3, 17)]:
+    for shape in [(1000, 2), (300, 7), (600, 8), (257, 32), (129, 64), (200, 65), (5, 3, 17)]:
         x = (rng.standard_normal(shape) * 6).astype(dtype)
         flat = x.reshape(-1, shape[-1])
         flat[rng.random(flat.shape) < 0.02] = -inf
@@ -435,6 +436,17 @@ def test_short_last_axis_rows_are_bit_for_bit_each_row_alone(threads, dtype):
             inplace = x.copy()
             assert fa.softmax(inplace, -1, out=inplace) is inplace
             np.testing.assert_array_equal(inplace, fa.softmax(x, -1))
+            # softmax's backward from y (rows of up to 8 run transposed too)
+            y = fa.softmax(x, -1)
+            g = rng.standard_normal(shape).astype(dtype)
+            g.reshape(-1, shape[-1])[6, 0] = inf
+            for gv, kw in ((g, {}), (g[..., :1], {}), (g, {"temperature": 3.0}),
+                           (np.asfortranarray(g), {})):
+                got = fa.softmax_backward(gv, y=y, **kw)
+                gr = np.broadcast_to(gv, shape).reshape(-1, shape[-1])
+                want = np.stack([fa.softmax_backward(gr[i].copy(), y=r.copy(), **kw)
+                                 for i, r in enumerate(y.reshape(-1, shape[-1]))])
+                np.testing.assert_array_equal(got.reshape(want.shape), want)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -16,9 +16,9 @@ import fastact as fa
 from conftest import THREADS, require
 from fastact._baselines import AXIS_BASELINES, fastact_axis_case
 
-# many rows in cache, few long rows, many short rows, one long row, and a
-# non-last axis
-SHAPES = [((4096, 1000), -1), ((64, 32000), -1), ((32768, 64), -1),
+# many rows in cache, few long rows, many short rows, very short rows (a
+# batch of 8 class scores), one long row, and a non-last axis
+SHAPES = [((4096, 1000), -1), ((64, 32000), -1), ((32768, 64), -1), ((131072, 8), -1),
           ((1, 10_000_000), -1), ((1000, 4096), 0)]
 DTYPES = os.environ.get("FASTACT_BENCH_AXIS_DTYPES", "float32,float64").split(",")
 LIBS = ["fastact", "scipy", "numpy", "torch"]

@@ -12,7 +12,7 @@ The element-wise kernels compute the same bits on every level
 ``kernels.SIMD16_UFUNCS`` (silu, silu', softplus' and swish, swish' at
 beta = 1, log_sigmoid', exact gelu and gelu', hard_swish') and of the
 gated units ``kernels.SIMD16_GATED`` (glu, swiglu, exact geglu) and
-``SIMD16_GATED_VJP`` (glu'), which v4 computes by AVX-512 kernels of its
+``SIMD16_GATED_VJP`` (glu', swiglu'), which v4 computes by AVX-512 kernels of its
 own (_simd16.h, _gelu16.h) within the same accuracy bound and within 1 ULP
 of the other levels; the axis-wise ones (softmax, log_softmax, logsumexp
 and their backward)

@@ -269,19 +269,18 @@ FA16_INLINE void fa16_two_sum(__m512 a, __m512 b, __m512* s, __m512* l) {
     *s = t;
 }
 
-/* silu' times gy: silu'(x) = N / (1 + e)^2 with e = e^-|x| and
+/* silu'(x) = N / (1 + e)^2 with e = e^-|x| and
  *   N = 1 + e + x e      (x >= 0),
  *   N = e (1 + e + x)    (x < 0: zero at x0 = -1.2785, where the sum
  *                          cancels),
  * every term carried as a pair, (1 + e)^2 = D + Dl (fa16_one_plus_exp_sq),
- * and the quotient kept as q + ql for the product with gy = m 2^ev
- * (fa16_quotient). 2^floor(kq) of x < 0's e is applied last, with
- * 2^ev. Where gy or x is 0, inf or NaN, or x < -745.13 (silu' = 0 in
- * float64), the result is gy times silu' by kind: the quotient's sign,
- * NaN for NaN, 1 at +inf, -0 at -inf and below -745.13. */
-FA16_INLINE __m512 fa16_silu_vjp(__m512 gy, __m512 x, float p) {
-    (void)p;
-    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+ * and the quotient kept as q + ql (fa16_quotient) for the caller's
+ * product; 2^floor(kq) of x < 0's e (lanes neg) is left to it too. */
+typedef struct { __m512 q, ql, kq; __mmask16 neg; } fa16_silu_d_parts;
+
+FA16_INLINE fa16_silu_d_parts fa16_silu_d(__m512 x) {
+    fa16_silu_d_parts s;
+    s.neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
     fa16_one_plus_exp den = fa16_one_plus_exp_sq(fa16_minus_abs(x, 300.0f));
     /* x >= 0: d + x e (x e <= 1/e < d: Fast2Sum) */
     __m512 xe = _mm512_mul_ps(x, den.e);
@@ -298,25 +297,65 @@ FA16_INLINE __m512 fa16_silu_vjp(__m512 gy, __m512 x, float p) {
     sl = _mm512_add_ps(sl, den.dl);
     __m512 nh = _mm512_mul_ps(den.eh, sh);
     __m512 nl = _mm512_fmadd_ps(den.eh, sl, _mm512_fmadd_ps(den.el, sh, _mm512_fmsub_ps(den.eh, sh, nh)));
-    __m512 num = _mm512_mask_blend_ps(neg, ph, nh);
-    __m512 numl = _mm512_mask_blend_ps(neg, pl, nl);
+    __m512 num = _mm512_mask_blend_ps(s.neg, ph, nh);
+    __m512 numl = _mm512_mask_blend_ps(s.neg, pl, nl);
     __m512 c, rd;
-    __m512 q = fa16_quotient(num, numl, den.D, den.Dl, &c, &rd);
-    __m512 ql = _mm512_mul_ps(c, rd);
-    /* gy (q + ql) 2^(ev + kq) */
+    s.q = fa16_quotient(num, numl, den.D, den.Dl, &c, &rd);
+    s.ql = _mm512_mul_ps(c, rd);
+    s.kq = den.kq;
+    return s;
+}
+
+/* silu' by kind, for the lanes whose factor or x is 0, inf or NaN, or x <
+ * -745.13 (far: silu' = 0 in float64): q = the quotient (its sign, and not
+ * 0: its magnitude does not matter there), NaN for NaN, 1 at +inf, -0 at
+ * -inf and far. Pass the quotient's sum q + ql, not q alone: next to x0,
+ * d + x can round to 0 with the value in its low part (silu'(-1.2784646)
+ * = -2.8e-9, and inf times q alone gave NaN, not -inf).
+ * x's classes for vfixupimmps: QNaN, SNaN give x (1), -inf -0 (7: silu' <
+ * 0 below x0), +inf +1 (10). */
+FA16_INLINE __m512 fa16_silu_d_kind(__m512 q, __m512 x, __mmask16 far) {
+    __m512 g = _mm512_fixupimm_ps(q, x, _mm512_set1_epi32(0x00a70011), 0);
+    return _mm512_mask_mov_ps(g, far, FA16_SET(-0.0f));
+}
+
+/* silu' times gy = m 2^ev (m: its mantissa): y = m (q + ql) 2^(ev + kq),
+ * kq for x < 0. Where gy or x is 0, inf or NaN, or x < -745.13, gy times
+ * silu' by kind. */
+FA16_INLINE __m512 fa16_silu_vjp(__m512 gy, __m512 x, float p) {
+    (void)p;
+    fa16_silu_d_parts s = fa16_silu_d(x);
     __m512 m = fa16_mant(gy);
     __m512 ev = _mm512_getexp_ps(gy);
-    __m512 y = _mm512_fmadd_ps(m, q, _mm512_mul_ps(m, ql));
-    y = _mm512_scalef_ps(y, _mm512_mask_add_ps(ev, neg, ev, den.kq));
-    /* the special cases by kind */
+    __m512 y = _mm512_fmadd_ps(m, s.q, _mm512_mul_ps(m, s.ql));
+    y = _mm512_scalef_ps(y, _mm512_mask_add_ps(ev, s.neg, ev, s.kq));
     __mmask16 far = _mm512_cmp_ps_mask(x, FA16_SET(FA16_EXP_ZERO_BELOW), _CMP_LT_OQ);
     __mmask16 odd = _mm512_fpclass_ps_mask(gy, 0x9f) | _mm512_fpclass_ps_mask(x, 0x99) | far;
-    /* silu' by kind: q (its sign; the magnitude does not matter where gy
-     * is 0, inf or NaN); x's classes: QNaN, SNaN give x (1), -inf -0 (7:
-     * silu' < 0 below x0), +inf +1 (10) */
-    __m512 g = _mm512_fixupimm_ps(q, x, _mm512_set1_epi32(0x00a70011), 0);
-    g = _mm512_mask_mov_ps(g, far, FA16_SET(-0.0f));
-    return _mm512_mask_mul_ps(y, odd, gy, g);
+    return _mm512_mask_mul_ps(y, odd, gy, fa16_silu_d_kind(_mm512_add_ps(s.q, s.ql), x, far));
+}
+
+/* swiglu's gradients: ga = (gy b) silu'(a), gy b carried as a product of
+ * mantissas times 2^(ey + eb) (fa16_mant_product: neither overflows nor
+ * underflows), times q + ql of fa16_silu_d, rounded once; and gb = gy
+ * silu(a) = fa16_swiglu(a, gy). The exponential of a is shared (the
+ * compiler merges the two). Where gy, b or a is 0, inf or NaN, or a <
+ * -745.13, ga is gy b times silu'(a) by kind, as in fa16_silu_vjp. The
+ * other levels compute both in double from one e = e^-|a| (fa_swiglu_vjp_f32). */
+FA16_INLINE __m512 fa16_swiglu_ga(__m512 gy, __m512 a, __m512 b) {
+    fa16_silu_d_parts s = fa16_silu_d(a);
+    __m512 w, wl;
+    __m512 ev = fa16_mant_product(gy, b, &w, &wl);
+    __m512 y = _mm512_fmadd_ps(w, s.q, _mm512_fmadd_ps(w, s.ql, _mm512_mul_ps(wl, s.q)));
+    y = _mm512_scalef_ps(y, _mm512_mask_add_ps(ev, s.neg, ev, s.kq));
+    __mmask16 far = _mm512_cmp_ps_mask(a, FA16_SET(FA16_EXP_ZERO_BELOW), _CMP_LT_OQ);
+    __mmask16 vodd = _mm512_fpclass_ps_mask(gy, 0x9f) | _mm512_fpclass_ps_mask(b, 0x9f);
+    __mmask16 odd = vodd | _mm512_fpclass_ps_mask(a, 0x99) | far;
+    /* gy b by kind: the product itself where a kind of gy or b decides, or
+     * silu' = 1 (a = +inf: it rounds once, to inf if it overflows), else
+     * the mantissas' product (its sign: silu' is 0 or NaN there, and gy b
+     * rounded to float could overflow to inf, inf times 0 to NaN) */
+    __m512 vk = _mm512_mask_mul_ps(w, vodd | _mm512_fpclass_ps_mask(a, 0x08), gy, b);
+    return _mm512_mask_mul_ps(y, odd, vk, fa16_silu_d_kind(_mm512_add_ps(s.q, s.ql), a, far));
 }
 
 /* hard_swish'(x) gy = gy (2x + 3) / 6 between the kinks; PyTorch's choice
@@ -451,7 +490,13 @@ FA16_INLINE __m512 fa16_glu_ga(__m512 gy, __m512 a, __m512 b) {
     return fa16_mul_sigmoid(gy, b);
 }
 
+FA16_INLINE __m512 fa16_swiglu_gb(__m512 gy, __m512 a, __m512 b) {
+    (void)b;
+    return fa16_swiglu(a, gy, 0.0f);
+}
+
 FA16_VJP_BLOCK(fa16_glu_vjp_block, fa16_glu_ga, fa16_glu_gb)
+FA16_VJP_BLOCK(fa16_swiglu_vjp_block, fa16_swiglu_ga, fa16_swiglu_gb)
 FA16_BLOCK(fa16_silu_block, fa16_silu2, 0)
 FA16_BLOCK(fa16_softplus_vjp_b1_block, fa16_softplus_vjp_b1, 1)
 FA16_BLOCK(fa16_log_sigmoid_vjp_block, fa16_log_sigmoid_vjp, 1)
@@ -485,6 +530,10 @@ typedef void (*fa16_vjp_fn)(const float* gy, const float* a, const float* b, flo
                             float* gb, long long n);
 static inline void fa16_glu_vjp_block(const float* gy, const float* a, const float* b,
                                       float* ga, float* gb, long long n) {
+    (void)gy; (void)a; (void)b; (void)ga; (void)gb; (void)n;
+}
+static inline void fa16_swiglu_vjp_block(const float* gy, const float* a, const float* b,
+                                         float* ga, float* gb, long long n) {
     (void)gy; (void)a; (void)b; (void)ga; (void)gb; (void)n;
 }
 #endif

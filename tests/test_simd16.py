@@ -59,7 +59,7 @@ def test_the_v4_build_has_the_kernels():
                                     "softplus_vjp", "log_sigmoid_vjp", "gelu", "gelu_vjp",
                                     "hard_swish_vjp"}
     assert set(k.SIMD16_GATED) == {"glu", "swiglu", "geglu"}
-    assert set(k.SIMD16_GATED_VJP) == {"glu"}
+    assert set(k.SIMD16_GATED_VJP) == {"glu", "swiglu"}
     assert k.HAS_SIMD16 == (_dispatch.LEVEL == "v4")
 
 
@@ -149,31 +149,44 @@ def test_unary_within_one_ulp_of_float64(name):
     assert err.max() <= 1.0, err.max()
 
 
-def glu_backward(gy, a, b):
-    ga, gb = np.moveaxis(fa.glu_backward(gy[..., None], np.stack([a, b], axis=-1)), -1, 0)
+def gated_backward(name, gy, a, b):
+    """(ga, gb) of glu or swiglu for halves a, b and grad_output gy."""
+    f = getattr(fa, name + "_backward")
+    ga, gb = np.moveaxis(f(gy[..., None], np.stack([a, b], axis=-1)), -1, 0)
     return ga, gb
 
 
-def test_glu_backward_layouts_and_lengths_give_the_same_bits(threads):
+@pytest.mark.parametrize("name", ["glu", "swiglu"])
+def test_gated_backward_layouts_and_lengths_give_the_same_bits(name, threads):
     gy, a, b = random_floats(30001), random_floats(30001), random_floats(30001)
-    want = glu_backward(gy, a, b)
+    want = gated_backward(name, gy, a, b)
     for sl in (slice(None, None, -1), slice(None, None, 3), slice(7, 8), slice(5, 38)):
-        got = glu_backward(gy[sl], a[sl], b[sl])
+        got = gated_backward(name, gy[sl], a[sl], b[sl])
         assert all(same_bits(g, w[sl]) for g, w in zip(got, want))
     x = np.stack([a, b], axis=-1)
-    direct = fa.glu_backward(gy[:, None], x)        # halves of a contiguous x
+    direct = getattr(fa, name + "_backward")(gy[:, None], x)   # halves of a contiguous x
     assert same_bits(direct[:, 0], want[0]) and same_bits(direct[:, 1], want[1])
 
 
-def test_glu_backward_within_one_ulp_of_float64():
+@pytest.mark.parametrize("name", ["glu", "swiglu"])
+def test_gated_backward_within_one_ulp_of_float64(name):
+    """gy and the factor half anywhere in float32 (subnormal to 3.4e38), the
+    gate's argument where it matters (swiglu: a, also near silu''s zero x0,
+    where ga's bound is absolute: scale |gy b|)."""
     n = 200000
     gy = np.where(rng.random(n) < 0.5, random_floats(n), 1.0).astype(np.float32)
-    a = random_floats(n)
-    gy, a = (np.where(np.isfinite(v), v, 1.0).astype(np.float32) for v in (gy, a))
-    b = rng.uniform(-110, 110, n).astype(np.float32)
-    got = glu_backward(gy, a, b)
-    want = glu_backward(gy.astype(np.float64), a.astype(np.float64), b.astype(np.float64))
-    for g, w in zip(got, want):
-        err = ulps_from_float64(g, w)
+    v = random_floats(n)
+    gy, v = (np.where(np.isfinite(u), u, 1.0).astype(np.float32) for u in (gy, v))
+    t = rng.uniform(-110, 110, n).astype(np.float32)
+    if name == "glu":
+        a, b, near = v, t, (None, None)
+    else:
+        t[: n // 4] = SILU_ZERO + rng.uniform(-0.06, 0.06, n // 4).astype(np.float32)
+        a, b = t, v
+        near = ((np.abs(t - SILU_ZERO) < 0.05, gy.astype(np.float64) * v), None)
+    got = gated_backward(name, gy, a, b)
+    want = gated_backward(name, gy.astype(np.float64), a.astype(np.float64), b.astype(np.float64))
+    for g, w, z in zip(got, want, near):
+        err = ulps_from_float64(g, w, z)
         assert err.size > n // 4 and err.max() <= 1.0, err.max()
         assert np.array_equal(np.isnan(g), np.isnan(w.astype(np.float32)))

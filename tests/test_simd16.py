@@ -190,3 +190,16 @@ def test_gated_backward_within_one_ulp_of_float64(name):
         err = ulps_from_float64(g, w, z)
         assert err.size > n // 4 and err.max() <= 1.0, err.max()
         assert np.array_equal(np.isnan(g), np.isnan(w.astype(np.float32)))
+
+
+def test_next_to_silus_zero_an_infinite_factor_keeps_the_sign():
+    """Regression: next to x0 the v4 silu' carries its value in the low part
+    of the quotient (d + x rounds to 0), and the kind of an infinite gy's
+    product was taken from the high part alone: NaN, not -inf."""
+    x = np.array([-1.2784646, -1.2784645, -1.2784644, -1.25], np.float32)
+    inf = np.full(4, np.inf, np.float32)
+    want = fa.silu_backward(inf.astype(np.float64), x.astype(np.float64)).astype(np.float32)
+    assert np.array_equal(want, [-np.inf, -np.inf, np.inf, np.inf])
+    assert np.array_equal(fa.silu_backward(inf, x), want)
+    ga, _ = gated_backward("swiglu", inf, x, np.ones(4, np.float32))
+    assert np.array_equal(ga, want)

@@ -306,22 +306,26 @@ FA16_INLINE fa16_silu_d_parts fa16_silu_d(__m512 x) {
     return s;
 }
 
-/* silu' by kind, for the lanes whose factor or x is 0, inf or NaN, or x <
- * -745.13 (far: silu' = 0 in float64): q = the quotient (its sign, and not
- * 0: its magnitude does not matter there), NaN for NaN, 1 at +inf, -0 at
- * -inf and far. Pass the quotient's sum q + ql, not q alone: next to x0,
- * d + x can round to 0 with the value in its low part (silu'(-1.2784646)
- * = -2.8e-9, and inf times q alone gave NaN, not -inf).
+/* y = v silu'(x) computed from s = fa16_silu_d(x), except where v or x is
+ * 0, inf or NaN (vodd: v's lanes) or x < -745.13 (far: silu' = 0 in
+ * float64): there vk (v, or a stand-in of its kind) times silu' by kind,
+ * which is q + ql (its sign, and not 0: its magnitude does not matter
+ * there), NaN for NaN, 1 at +inf, -0 at -inf and far. The sum q + ql, not
+ * q alone: next to x0, d + x can round to 0 with the value in its low part
+ * (silu'(-1.2784646) = -2.8e-9, and inf times q alone gave NaN, not -inf).
  * x's classes for vfixupimmps: QNaN, SNaN give x (1), -inf -0 (7: silu' <
  * 0 below x0), +inf +1 (10). */
-FA16_INLINE __m512 fa16_silu_d_kind(__m512 q, __m512 x, __mmask16 far) {
-    __m512 g = _mm512_fixupimm_ps(q, x, _mm512_set1_epi32(0x00a70011), 0);
-    return _mm512_mask_mov_ps(g, far, FA16_SET(-0.0f));
+FA16_INLINE __m512 fa16_silu_d_special(__m512 y, fa16_silu_d_parts s, __m512 x,
+                                       __mmask16 vodd, __m512 vk) {
+    __mmask16 far = _mm512_cmp_ps_mask(x, FA16_SET(FA16_EXP_ZERO_BELOW), _CMP_LT_OQ);
+    __mmask16 odd = vodd | _mm512_fpclass_ps_mask(x, 0x99) | far;
+    __m512 g = _mm512_fixupimm_ps(_mm512_add_ps(s.q, s.ql), x, _mm512_set1_epi32(0x00a70011), 0);
+    g = _mm512_mask_mov_ps(g, far, FA16_SET(-0.0f));
+    return _mm512_mask_mul_ps(y, odd, vk, g);
 }
 
 /* silu' times gy = m 2^ev (m: its mantissa): y = m (q + ql) 2^(ev + kq),
- * kq for x < 0. Where gy or x is 0, inf or NaN, or x < -745.13, gy times
- * silu' by kind. */
+ * kq for x < 0; the special lanes by kind (fa16_silu_d_special). */
 FA16_INLINE __m512 fa16_silu_vjp(__m512 gy, __m512 x, float p) {
     (void)p;
     fa16_silu_d_parts s = fa16_silu_d(x);
@@ -329,33 +333,28 @@ FA16_INLINE __m512 fa16_silu_vjp(__m512 gy, __m512 x, float p) {
     __m512 ev = _mm512_getexp_ps(gy);
     __m512 y = _mm512_fmadd_ps(m, s.q, _mm512_mul_ps(m, s.ql));
     y = _mm512_scalef_ps(y, _mm512_mask_add_ps(ev, s.neg, ev, s.kq));
-    __mmask16 far = _mm512_cmp_ps_mask(x, FA16_SET(FA16_EXP_ZERO_BELOW), _CMP_LT_OQ);
-    __mmask16 odd = _mm512_fpclass_ps_mask(gy, 0x9f) | _mm512_fpclass_ps_mask(x, 0x99) | far;
-    return _mm512_mask_mul_ps(y, odd, gy, fa16_silu_d_kind(_mm512_add_ps(s.q, s.ql), x, far));
+    return fa16_silu_d_special(y, s, x, _mm512_fpclass_ps_mask(gy, 0x9f), gy);
 }
 
 /* swiglu's gradients: ga = (gy b) silu'(a), gy b carried as a product of
  * mantissas times 2^(ey + eb) (fa16_mant_product: neither overflows nor
  * underflows), times q + ql of fa16_silu_d, rounded once; and gb = gy
  * silu(a) = fa16_swiglu(a, gy). The exponential of a is shared (the
- * compiler merges the two). Where gy, b or a is 0, inf or NaN, or a <
- * -745.13, ga is gy b times silu'(a) by kind, as in fa16_silu_vjp. The
- * other levels compute both in double from one e = e^-|a| (fa_swiglu_vjp_f32). */
+ * compiler merges the two). The special lanes of ga as in fa16_silu_vjp,
+ * with gy b by kind: the product itself where a kind of gy or b decides,
+ * or silu' = 1 (a = +inf: it rounds once, to inf if it overflows), else
+ * the mantissas' product (its sign: silu' is 0 or NaN there, and gy b
+ * rounded to float could overflow to inf, inf times 0 to NaN). The other
+ * levels compute both in double from one e = e^-|a| (fa_swiglu_vjp_f32). */
 FA16_INLINE __m512 fa16_swiglu_ga(__m512 gy, __m512 a, __m512 b) {
     fa16_silu_d_parts s = fa16_silu_d(a);
     __m512 w, wl;
     __m512 ev = fa16_mant_product(gy, b, &w, &wl);
     __m512 y = _mm512_fmadd_ps(w, s.q, _mm512_fmadd_ps(w, s.ql, _mm512_mul_ps(wl, s.q)));
     y = _mm512_scalef_ps(y, _mm512_mask_add_ps(ev, s.neg, ev, s.kq));
-    __mmask16 far = _mm512_cmp_ps_mask(a, FA16_SET(FA16_EXP_ZERO_BELOW), _CMP_LT_OQ);
     __mmask16 vodd = _mm512_fpclass_ps_mask(gy, 0x9f) | _mm512_fpclass_ps_mask(b, 0x9f);
-    __mmask16 odd = vodd | _mm512_fpclass_ps_mask(a, 0x99) | far;
-    /* gy b by kind: the product itself where a kind of gy or b decides, or
-     * silu' = 1 (a = +inf: it rounds once, to inf if it overflows), else
-     * the mantissas' product (its sign: silu' is 0 or NaN there, and gy b
-     * rounded to float could overflow to inf, inf times 0 to NaN) */
     __m512 vk = _mm512_mask_mul_ps(w, vodd | _mm512_fpclass_ps_mask(a, 0x08), gy, b);
-    return _mm512_mask_mul_ps(y, odd, vk, fa16_silu_d_kind(_mm512_add_ps(s.q, s.ql), a, far));
+    return fa16_silu_d_special(y, s, a, vodd, vk);
 }
 
 /* hard_swish'(x) gy = gy (2x + 3) / 6 between the kinks; PyTorch's choice
@@ -528,14 +527,13 @@ FA16_STUB(fa16_geglu_block)
 FA16_STUB(fa16_hard_swish_vjp_block)
 typedef void (*fa16_vjp_fn)(const float* gy, const float* a, const float* b, float* ga,
                             float* gb, long long n);
-static inline void fa16_glu_vjp_block(const float* gy, const float* a, const float* b,
-                                      float* ga, float* gb, long long n) {
-    (void)gy; (void)a; (void)b; (void)ga; (void)gb; (void)n;
-}
-static inline void fa16_swiglu_vjp_block(const float* gy, const float* a, const float* b,
-                                         float* ga, float* gb, long long n) {
-    (void)gy; (void)a; (void)b; (void)ga; (void)gb; (void)n;
-}
+#define FA16_VJP_STUB(name)                                                      \
+    static inline void name(const float* gy, const float* a, const float* b,     \
+                            float* ga, float* gb, long long n) {                 \
+        (void)gy; (void)a; (void)b; (void)ga; (void)gb; (void)n;                 \
+    }
+FA16_VJP_STUB(fa16_glu_vjp_block)
+FA16_VJP_STUB(fa16_swiglu_vjp_block)
 #endif
 
 #endif

@@ -520,24 +520,27 @@ typedef int32_t fa_v16i __attribute__((vector_size(64)));
 #define FA_V16_AND(a, mask) ((fa_v16f)((fa_v16i)(a) & (mask)))     /* mask ? a : 0 */
 #define FA_V16_MADD(a, b, c) ((fa_v16f)_mm512_fmadd_ps((__m512)(a), (__m512)(b), (__m512)(c)))
 
-/* fa_axf_parts for v = sg x[0..15]: h, lw, n + 1023 (the exponent bits of
- * 2^n), and the mask of v == m (all ones) */
-static inline void fa_axf_parts16(const float* x, float sg, float m, fa_v16f* h_out,
-                                  fa_v16f* lw_out, fa_v16i* nb_out, fa_v16i* eq_out) {
+/* fa_axf_parts for v = sg x[0..15] against the maxima m (one per lane): h,
+ * lw, n (a whole number, as a float), the mask ok of the lanes with
+ * v - m > -354 (the others' exps are 0) and the mask eq of v == m. The
+ * selects are AVX-512 masks: the clamp a blend, lo's zero a zero-masked
+ * add, h's and lw's zeros left to the join's masked add (fa_axf_exp16). */
+static inline void fa_axf_parts16(const float* x, float sg, fa_v16f m, fa_v16f* h_out,
+                                  fa_v16f* lw_out, fa_v16f* n_out, __mmask16* ok_out,
+                                  __mmask16* eq_out) {
     const fa_v16f zero = {0}, lim = zero - 354.0f, log2e = zero + FA_AXF_LOG2E,
         shift = zero + FA_AXF_SHIFT, mln2hi = zero - FA_AXF_LN2_HI, mln2lo = zero - FA_AXF_LN2_LO,
         half = zero + 0.5f, q2c = zero + FA_AXF_Q2, q3c = zero + FA_AXF_Q3,
         q4c = zero + FA_AXF_Q4, q5c = zero + FA_AXF_Q5;
-    fa_v16f v, hi, bv, lo, t, n, r1, s, r, r2, q2, h, lw;
-    fa_v16i ok;
+    fa_v16f v, hi, bv, lo, t, n, r1, s, r, r2, q2, h;
+    __mmask16 ok;
     memcpy(&v, x, sizeof v);
     v = sg * v;
     hi = v - m;
     bv = hi - v;
-    lo = (v - (hi - bv)) + ((-m) - bv);
-    ok = hi > -354.0f;
-    lo = FA_V16_AND(lo, ok);
-    hi = (fa_v16f)(((fa_v16i)hi & ok) | ((fa_v16i)lim & ~ok));
+    ok = _mm512_cmp_ps_mask((__m512)hi, (__m512)lim, _CMP_GT_OQ);
+    lo = (fa_v16f)_mm512_maskz_add_ps(ok, (__m512)(v - (hi - bv)), (__m512)((-m) - bv));
+    hi = (fa_v16f)_mm512_mask_blend_ps(ok, (__m512)lim, (__m512)hi);
     t = FA_V16_MADD(hi, log2e, shift);
     n = t - FA_AXF_SHIFT;
     r1 = FA_V16_MADD(n, mln2hi, hi);
@@ -547,34 +550,36 @@ static inline void fa_axf_parts16(const float* x, float sg, float m, fa_v16f* h_
     q2 = FA_V16_MADD(r2, FA_V16_MADD(r2, q5c, FA_V16_MADD(q4c, r, q3c)),
                      FA_V16_MADD(q2c, r, half));
     h = 1.0f + r1;
-    lw = FA_V16_MADD(r2, q2, (r1 - (h - 1.0f)) + s);
-    *nb_out = (fa_v16i)t - (0x4b400000 - 1023);
-    *lw_out = FA_V16_AND(lw, ok);
-    *h_out = FA_V16_AND(h, ok);
-    *eq_out = v == m;
+    *lw_out = FA_V16_MADD(r2, q2, (r1 - (h - 1.0f)) + s);
+    *h_out = h;
+    *n_out = n;
+    *ok_out = ok;
+    *eq_out = _mm512_cmp_ps_mask((__m512)v, (__m512)m, _CMP_EQ_OQ);
 }
 
-/* fa_axf_join of eight elements (nb = n + 1023) */
-static inline __m512d fa_axf_join8(__m256 h, __m256 lw, __m256i nb) {
-    __m512i bits = _mm512_slli_epi64(_mm512_cvtepi32_epi64(nb), 52);      /* 2^n */
-    return _mm512_mul_pd(_mm512_add_pd(_mm512_cvtps_pd(h), _mm512_cvtps_pd(lw)),
-                         _mm512_castsi512_pd(bits));
+/* fa_axf_join of eight elements, 0 outside ok: (h + lw) 2^n, exact in
+ * double (h + lw has at most 48 bits; 2^n >= 2^-511), so vscalefpd gives
+ * the product's bits (one instruction for the exponent shift and product) */
+static inline __m512d fa_axf_join8(__mmask8 ok, __m256 h, __m256 lw, __m256 n) {
+    return _mm512_scalef_pd(_mm512_maskz_add_pd(ok, _mm512_cvtps_pd(h), _mm512_cvtps_pd(lw)),
+                            _mm512_cvtps_pd(n));
 }
 
-/* the exps of x[0..15] in e[0] (elements 0-7) and e[1], and v == m in eq */
-static inline void fa_axf_exp16(const float* x, float sg, float m, __m512d* e, fa_v16i* eq) {
-    fa_v16f h, lw;
-    fa_v16i nb;
-    __m512 hv, lwv;
-    __m512i nbv;
-    fa_axf_parts16(x, sg, m, &h, &lw, &nb, eq);
+/* the exps of sg x[0..15] against m in e[0] (elements 0-7) and e[1];
+ * returns the mask of v == m */
+static inline __mmask16 fa_axf_exp16(const float* x, float sg, fa_v16f m, __m512d* e) {
+    fa_v16f h, lw, n;
+    __mmask16 ok, eq;
+    __m512 hv, lwv, nv;
+    fa_axf_parts16(x, sg, m, &h, &lw, &n, &ok, &eq);
     hv = (__m512)h;
     lwv = (__m512)lw;
-    nbv = (__m512i)nb;
-    e[0] = fa_axf_join8(_mm512_castps512_ps256(hv), _mm512_castps512_ps256(lwv),
-                        _mm512_castsi512_si256(nbv));
-    e[1] = fa_axf_join8(_mm512_extractf32x8_ps(hv, 1), _mm512_extractf32x8_ps(lwv, 1),
-                        _mm512_extracti32x8_epi32(nbv, 1));
+    nv = (__m512)n;
+    e[0] = fa_axf_join8((__mmask8)ok, _mm512_castps512_ps256(hv), _mm512_castps512_ps256(lwv),
+                        _mm512_castps512_ps256(nv));
+    e[1] = fa_axf_join8((__mmask8)(ok >> 8), _mm512_extractf32x8_ps(hv, 1),
+                        _mm512_extractf32x8_ps(lwv, 1), _mm512_extractf32x8_ps(nv, 1));
+    return eq;
 }
 #endif
 
@@ -605,16 +610,18 @@ FA_AX_CLONES static void fa_ax_expsum_f1(const float* x, ptrdiff_t n, double sg,
     double cnt[8], acc[8];
     ptrdiff_t i = 0, l;
 #if FA_AXF_VEC
-    fa_v16i vc = {0}, eq;
+    const fa_v16f mv = {0};
+    __m512i vc = _mm512_setzero_si512();
     __m512d va = _mm512_setzero_pd(), ex[2];
     __mmask16 ne;
     int32_t cl[16];
     for (; i + 16 <= n; i += 16) {
-        fa_axf_exp16(x + i, (float)sg, (float)m, ex, &eq);
-        vc -= eq;                                 /* whole numbers: any lane will do */
-        ne = _mm512_movepi32_mask((__m512i)~eq);  /* ex - [v == m] is ex there, else +0 */
-        va = _mm512_add_pd(va, _mm512_maskz_mov_pd((__mmask8)ne, ex[0]));
-        va = _mm512_add_pd(va, _mm512_maskz_mov_pd((__mmask8)(ne >> 8), ex[1]));
+        ne = (__mmask16)~fa_axf_exp16(x + i, (float)sg, mv + (float)m, ex);
+        /* the count of v == m in whole numbers: any lane will do */
+        vc = _mm512_mask_sub_epi32(vc, (__mmask16)~ne, vc, _mm512_set1_epi32(-1));
+        /* ex - [v == m] is +0 where v == m: va + 0 = va, as the masked add */
+        va = _mm512_mask_add_pd(va, (__mmask8)ne, va, ex[0]);
+        va = _mm512_mask_add_pd(va, (__mmask8)(ne >> 8), va, ex[1]);
         if (e != NULL) {
             _mm512_storeu_pd(e + i, ex[0]);
             _mm512_storeu_pd(e + i + 8, ex[1]);
@@ -666,10 +673,10 @@ static void fa_ax_softmax_f(const float* x, ptrdiff_t n, double sg, double m,
         int32_t nn[FA_AXF_CHUNK];
         ptrdiff_t i0 = 0, len;
 #if FA_AXF_VEC
+        const fa_v16f mv = {0};
         __m512d ex[2];
-        fa_v16i is_m;
         for (; i0 + 16 <= n; i0 += 16) {
-            fa_axf_exp16(x + i0, (float)sg, (float)m, ex, &is_m);
+            fa_axf_exp16(x + i0, (float)sg, mv + (float)m, ex);
             _mm256_storeu_ps(o + i0, _mm512_cvtpd_ps(_mm512_mul_pd(ex[0], _mm512_set1_pd(r))));
             _mm256_storeu_ps(o + i0 + 8, _mm512_cvtpd_ps(_mm512_mul_pd(ex[1], _mm512_set1_pd(r))));
         }

@@ -772,14 +772,43 @@ static void fa_ax_lanes_expsum_f(const float* x, ptrdiff_t n, ptrdiff_t sn, ptrd
     for (l = 0; l < 8 * w; l++) acc[l] = 0.0;
     for (i = 0; i < n; i++) {
         double* a = acc + (i & 7) * w;
-        fa_axf_lane_parts(x + i * sn, w, (float)sg, mf, h, lw, nn, eq);
-        fa_axf_join_chunk(h, lw, nn, eq, w, ee, q, d);
-        for (l = 0; l < w; l++) {
-            cnt[l] += q[l];
-            a[l] += d[l];
+        ptrdiff_t l0 = 0, rest;
+#if FA_AXF_VEC
+        /* 16 lanes at a time as fa_ax_expsum_f1 does (the chunked loop
+         * below stores and reloads six arrays): cnt + [v == m] and
+         * a + (ex - [v == m]) as masked adds, the same sums */
+        for (; l0 + 16 <= w; l0 += 16) {
+            const __m512d one = _mm512_set1_pd(1.0);
+            __m512d ex[2];
+            fa_v16f mv;
+            __mmask16 is_m;
+            memcpy(&mv, mf + l0, sizeof mv);
+            is_m = fa_axf_exp16(x + i * sn + l0, (float)sg, mv, ex);
+            _mm512_storeu_pd(cnt + l0, _mm512_mask_add_pd(_mm512_loadu_pd(cnt + l0),
+                             (__mmask8)is_m, _mm512_loadu_pd(cnt + l0), one));
+            _mm512_storeu_pd(cnt + l0 + 8, _mm512_mask_add_pd(_mm512_loadu_pd(cnt + l0 + 8),
+                             (__mmask8)(is_m >> 8), _mm512_loadu_pd(cnt + l0 + 8), one));
+            _mm512_storeu_pd(a + l0, _mm512_mask_add_pd(_mm512_loadu_pd(a + l0),
+                             (__mmask8)~is_m, _mm512_loadu_pd(a + l0), ex[0]));
+            _mm512_storeu_pd(a + l0 + 8, _mm512_mask_add_pd(_mm512_loadu_pd(a + l0 + 8),
+                             (__mmask8)(~is_m >> 8), _mm512_loadu_pd(a + l0 + 8), ex[1]));
+            if (e != NULL) {
+                _mm512_storeu_pd(e + i * w + l0, ex[0]);
+                _mm512_storeu_pd(e + i * w + l0 + 8, ex[1]);
+            }
+        }
+#endif
+        rest = w - l0;
+        if (rest == 0)
+            continue;
+        fa_axf_lane_parts(x + i * sn + l0, rest, (float)sg, mf + l0, h, lw, nn, eq);
+        fa_axf_join_chunk(h, lw, nn, eq, rest, ee, q, d);
+        for (l = 0; l < rest; l++) {
+            cnt[l0 + l] += q[l];
+            a[l0 + l] += d[l];
         }
         if (e != NULL)
-            memcpy(e + i * w, ee, (size_t)w * sizeof(double));
+            memcpy(e + i * w + l0, ee, (size_t)rest * sizeof(double));
     }
 }
 

@@ -17,6 +17,7 @@ cdef enum:
                                  # eight lanes do not share cache sets
     AX_COST = 8            # work per element relative to relu (for _team_size)
     AX_SHORT_ROW = 64      # last-axis rows up to this length run as transposed lane tiles
+    AX_SHORT_LEAN = 32     # ... float32 rows that _row_f32_lean takes: up to this length
     AX_SHORT_BWD = 8       # the same for softmax's backward (longer: the row loops are faster)
 
 cdef enum:                 # operations
@@ -60,6 +61,7 @@ cdef struct RowSt:         # one row, from its blocks
 
 cdef struct Ctx:
     int op, f32, from_y, ret_sign, needs_stats, needs_dot, writes, keep_e
+    int lean_f32           # rows for _row_f32_lean (set by _run)
     npy_intp P, N, Q, K
     double invT, sg
     Opd x, w, mk, g, o, sgn   # p == NULL where absent

@@ -409,7 +409,8 @@ def test_non_last_axis_with_special_values_bit_for_bit():
 @pytest.mark.parametrize("threads", [1, 2])
 def test_short_last_axis_rows_are_bit_for_bit_each_row_alone(threads, dtype):
     """Rows of up to 64 entries along the last axis run transposed, as lane
-    tiles of up to 128 rows (_axis_tiles.pxi), and so do softmax's backward
+    tiles of up to 128 rows (_axis_tiles.pxi; float32 rows of 33-64 at T = 1
+    by _row_f32_lean, whose rows alone take it too), and so do softmax's backward
     from y up to 8: each row still gets the bits it has alone, with special
     values, temperature, return_sign, broadcast, strided and in-place
     operands."""

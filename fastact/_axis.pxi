@@ -208,12 +208,32 @@ cdef inline double* _out_as_e(const Ctx* c, npy_intp r, npy_intp k) noexcept nog
 
 
 cdef inline bint _lean_f32_apply(const Ctx* c) noexcept nogil:
-    # float32 rows of one block, contiguous, at T = 1, without where= or b=:
-    # the forward's phases are three loops of _axis_loops.h
-    return (c.f32 and c.K == 1 and c.N > 0 and c.invT == 1.0 and c.mk.p == NULL
-            and c.w.p == NULL and c.x.sn == 1
-            and (c.op == OP_LSE or ((c.op == OP_SOFTMAX or c.op == OP_LOG_SOFTMAX)
-                                    and c.o.sn == 1)))
+    # float32 rows of one block, contiguous, without where= or b=: the
+    # forward at T = 1 is three loops of _axis_loops.h, the backward from y
+    # two (any T)
+    if not (c.f32 and c.K == 1 and c.N > 0 and c.mk.p == NULL and c.w.p == NULL
+            and c.x.sn == 1):
+        return False
+    if c.op == OP_SOFTMAX_BWD or c.op == OP_LOG_SOFTMAX_BWD:
+        return c.from_y and c.o.sn == 1 and (c.g.sn == 0 or c.g.sn == 1)
+    return c.invT == 1.0 and (c.op == OP_LSE or (
+        (c.op == OP_SOFTMAX or c.op == OP_LOG_SOFTMAX) and c.o.sn == 1))
+
+
+cdef void _row_f32_lean_bwd(const Ctx* c, npy_intp r) noexcept nogil:
+    # the backward from y of row r as _phase_c (_dot), _phase_d and _phase_e
+    # (_write_loops) compute it, without their dispatch (a fifth of softmax'
+    # of 15625 x 64 float32, perf)
+    cdef const float* y = <const float*>c.x.p + _row_off(&c.x, r, c.Q)
+    cdef const float* g = <const float*>c.g.p + _row_off(&c.g, r, c.Q)
+    cdef float* o = <float*>c.o.p + _row_off(&c.o, r, c.Q)
+    cdef int weighted = c.op == OP_SOFTMAX_BWD
+    cdef double dot = 0.0
+    dot += fa_ax_dot_f(g, c.g.sn, y, NULL, 0.0, c.N, weighted)     # _phase_d's sum
+    if weighted:
+        fa_ax_softmax_bwd_f(g, c.g.sn, y, NULL, 0.0, c.N, dot, c.sg, c.invT, o)
+    else:
+        _log_softmax_bwd_y_f(g, c.g.sn, y, c.N, dot, c.sg, c.invT, o)
 
 
 cdef bint _row_f32_lean(const Ctx* c, npy_intp r, double* e) noexcept nogil:
@@ -226,6 +246,9 @@ cdef bint _row_f32_lean(const Ctx* c, npy_intp r, double* e) noexcept nogil:
     cdef npy_intp n = c.N
     cdef double m, z, cnt, s, C = 0.0, S = 0.0, lse, sgn
     cdef RowSt rs
+    if c.op == OP_SOFTMAX_BWD or c.op == OP_LOG_SOFTMAX_BWD:
+        _row_f32_lean_bwd(c, r)
+        return True
     fa_ax_max_f32(x, n, c.sg, &m, &z)
     if z != z:
         return False

@@ -137,9 +137,14 @@ cdef void _phase_a(const Ctx* c, npy_intp r, npy_intp k, Blk* b, double* e) noex
 
 
 cdef void _phase_b(const Ctx* c, npy_intp r, Blk* b, RowSt* rs) noexcept nogil:
+    _combine(b, c.K, c.invT, rs)
+    _phase_b_end(c, r, rs)
+
+
+cdef void _phase_b_end(const Ctx* c, npy_intp r, RowSt* rs) noexcept nogil:
+    # after _combine: log_softmax's log of the total, logsumexp's result
     cdef double lse, sgn
     cdef npy_intp oo
-    _combine(b, c.K, c.invT, rs)
     if c.op == OP_LOG_SOFTMAX and rs.state == ROW_OK:
         rs.L = _log_total(rs)
     if c.op != OP_LSE:
@@ -260,10 +265,11 @@ cdef bint _row_f32_lean(const Ctx* c, npy_intp r, double* e) noexcept nogil:
         fa_ax_softmax_f(x, n, c.sg, m, 1.0, 1.0 / (C + S), e,
                         <float*>c.o.p + _row_off(&c.o, r, c.Q))
     elif c.op == OP_LOG_SOFTMAX:
-        fa_ax_log_softmax_f(x, n, c.sg, m, 1.0, log(C) + log1p(S / C),
+        fa_ax_log_softmax_f(x, n, c.sg, m, 1.0, log(C) + _log1p_of(S / C),
                             <float*>c.o.p + _row_off(&c.o, r, c.Q))
     else:
         rs.state = ROW_OK
+        rs.lp = NAN
         rs.M = m
         rs.C = C
         rs.S = S

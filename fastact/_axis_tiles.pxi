@@ -285,13 +285,35 @@ cdef void _lanes_write(const Ctx* c, npy_intp r0, npy_intp k, npy_intp w, Lanes*
             _phase_e(c, r0 + l, k, &lb.blk[l * c.K + k], &lb.rs[l], NULL)
 
 
+cdef void _lanes_log1p(const Ctx* c, npy_intp w, Lanes* lb) noexcept nogil:
+    # the lanes' log1p of their ratios in one loop that vectorises
+    # (fa_log1p_pos, the bits _log1p_of gives a row alone), kept in rs.lp
+    # where _log1p_of would take it (else NaN: computed row by row)
+    cdef double y[128]                # FA_AX_LANES
+    cdef double lp[128]
+    cdef npy_intp l
+    for l in range(w):
+        y[l] = _log1p_arg(c, &lb.rs[l])
+    for l in range(w):
+        lp[l] = _vmath.fa_log1p_pos(y[l])
+    for l in range(w):
+        lb.rs[l].lp = lp[l] if 0.0 <= y[l] < 4503599627370496.0 else NAN
+
+
 cdef void _one_lane_tile(const Ctx* c, npy_intp r0, npy_intp w, Lanes* lb) noexcept nogil:
     cdef npy_intp k, l
     cdef double* e = lb.e if (c.keep_e and c.N * w <= AX_LANES_E) else NULL
     for k in range(c.K):
         _lanes_stats(c, r0, k, w, lb, NULL if e == NULL else e + k * AX_BLOCK * w)
-    for l in range(w):
-        _phase_b(c, r0 + l, lb.blk + l * c.K, &lb.rs[l])
+    if c.op == OP_LOG_SOFTMAX or c.op == OP_LSE:
+        for l in range(w):
+            _combine(lb.blk + l * c.K, c.K, c.invT, &lb.rs[l])
+        _lanes_log1p(c, w, lb)
+        for l in range(w):
+            _phase_b_end(c, r0 + l, &lb.rs[l])
+    else:
+        for l in range(w):
+            _phase_b(c, r0 + l, lb.blk + l * c.K, &lb.rs[l])
     if c.writes:
         for k in range(c.K):
             _lanes_write(c, r0, k, w, lb, NULL if e == NULL else e + k * AX_BLOCK * w)

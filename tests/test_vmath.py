@@ -36,8 +36,13 @@ CASES = {
                                                     -np.geomspace(1e-300, 1e-3, 2000)]), 1.8),
     "log1p_unit": (k._vlog1p_unit, mp.log1p,
                    np.concatenate([points(0, 1), np.geomspace(1e-300, 1e-2, 4000)]), 1.4),
+    # softmax's row totals, log1p(S/C) (fastact/_axis_math.pxi)
+    "log1p_pos": (k._vlog1p_pos, mp.log1p,
+                  np.concatenate([points(0, 1), points(1, 1000), np.geomspace(1e-300, 4.5e15, 8000),
+                                  [np.nextafter(2.0 ** 52, 0)], np.abs(around([0.41421356237309503, 1.0, 2.0]))]),
+                  0.85),
     "tanh": (k._vtanh, mp.tanh, np.concatenate([points(-25, 25), np.geomspace(1e-300, 1, 4000),
-                                                -np.geomspace(1e-300, 1, 4000)]), 2.1),
+                                                -np.geomspace(1e-300, 1, 4000)]), 2.2),
     # _erfc64.h, where erfc is normal; the subnormal tail below. Its
     # intervals meet at |z| = 0.5, 1.25, 2, 2.875 and 6: a few ULP around each.
     "erfc": (k._verfc, mp.erfc, np.concatenate([
@@ -82,6 +87,9 @@ def test_vmath_special_values():
         assert np.signbit(k._vexpm1(np.array([-0.0]))[0])
         np.testing.assert_array_equal(k._vlog1p_unit(np.array([0.0, 1.0, nan])),
                                       [0.0, np.log(2.0), nan])
+        assert not np.signbit(k._vlog1p_pos(np.array([0.0]))[0])
+        np.testing.assert_array_equal(k._vlog1p_pos(np.array([0.0, 1.0, 5e-324])),
+                                      [0.0, np.log(2.0), 5e-324])
         np.testing.assert_array_equal(k._vtanh(np.array([-inf, inf, nan, 0.0, -0.0, 30.0])),
                                       [-1.0, 1.0, nan, 0.0, -0.0, 1.0])
         assert np.signbit(k._vtanh(np.array([-0.0]))[0])

@@ -259,6 +259,16 @@ cdef extern from *:
     const long long FA_L1P_SHIFT, FA_L1P_BASE, FA_L1P_MANT, FA_L1P_2P52
 
 
+cdef inline double fa_lg_R(double s) noexcept nogil:
+    # fdlibm's R(z) = Lg1 z + ... + Lg7 z^7, z = s^2, split in odd and even
+    # powers of w = z^2 as fdlibm does (shorter dependency chains)
+    cdef double z = s * s
+    cdef double w = z * z
+    cdef double t1 = w * (FA_LG2 + w * (FA_LG4 + w * FA_LG6))
+    cdef double t2 = z * (FA_LG1 + w * (FA_LG3 + w * (FA_LG5 + w * FA_LG7)))
+    return t2 + t1
+
+
 cdef inline double fa_log1p_unit_reduce(double y, double k) noexcept nogil:
     # f = (y - 1)/2 for k = 1, y for k = 0, as k/2 (y - 1) + (1 - k) y: one
     # term is 0 and the other exact, so f is too. Arithmetic, not a select:
@@ -277,13 +287,7 @@ cdef inline double fa_log1p_unit(double y) noexcept nogil:
     cdef double k = 1.0 if big else 0.0
     cdef double f = fa_log1p_unit_reduce(y, k)
     cdef double s = f / (2.0 + f)
-    cdef double z = s * s
-    cdef double w = z * z
-    # R(z) = Lg1 z + ... + Lg7 z^7, split in odd and even powers of w as
-    # fdlibm does (shorter dependency chains).
-    cdef double t1 = w * (FA_LG2 + w * (FA_LG4 + w * FA_LG6))
-    cdef double t2 = z * (FA_LG1 + w * (FA_LG3 + w * (FA_LG5 + w * FA_LG7)))
-    cdef double R = t2 + t1
+    cdef double R = fa_lg_R(s)
     cdef double hfsq = 0.5 * f * f
     return k * FA_LN2_HI - ((hfsq - (s * (hfsq + R) + k * FA_LN2_LO)) - f)
 
@@ -303,11 +307,7 @@ cdef inline double fa_log1p_pos(double y) noexcept nogil:
     cdef double k = fa_from_bits((b >> 52) | FA_L1P_2P52) - 4503599627371519.0   # 2^52 + 1023
     cdef double f = fa_from_bits((b & FA_L1P_MANT) + FA_L1P_BASE) - 1.0
     cdef double s = f / (2.0 + f)
-    cdef double z = s * s
-    cdef double w = z * z
-    cdef double t1 = w * (FA_LG2 + w * (FA_LG4 + w * FA_LG6))
-    cdef double t2 = z * (FA_LG1 + w * (FA_LG3 + w * (FA_LG5 + w * FA_LG7)))
-    cdef double R = t2 + t1
+    cdef double R = fa_lg_R(s)
     cdef double hfsq = 0.5 * f * f
     return k * 6.93147180369123816490e-01 - (
         (hfsq - (s * (hfsq + R) + (k * 1.90821492927058770002e-10 + c))) - f)

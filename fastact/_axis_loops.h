@@ -396,6 +396,9 @@ FA_AX_CLONES static void fa_ax_log_softmax_bwd_##SUF(const T* g, ptrdiff_t gs,  
  * own eight partial sums, acc[(i % 8) * w + l]), vectorised across lanes.
  * Per-lane arrays m, z, cnt (w), acc (8 w), e (n w, lane innermost). */
 #define FA_AX_LANES 128     /* rows read as one contiguous run: 0.5-1 KB */
+#if FA_AX_LANES > 128
+#error "_lanes_log1p (_axis_tiles.pxi) keeps 128 lanes on its stack"
+#endif
 #define FA_AX_LANE_LOOPS(T, SUF, EXP)                                              \
 FA_AX_CLONES static void fa_ax_lanes_max_##SUF(const T* x, ptrdiff_t n,            \
         ptrdiff_t sn, ptrdiff_t w, double sg, double* m_out, double* z_out) {      \

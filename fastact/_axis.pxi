@@ -281,11 +281,73 @@ cdef bint _row_f32_lean(const Ctx* c, npy_intp r, double* e) noexcept nogil:
     return True
 
 
+cdef void _lean_log_group(const Ctx* c, npy_intp r0, npy_intp nr, Blk* b, RowSt* rows,
+                          double* e) noexcept nogil:
+    # rows r0 .. r0 + nr - 1 (nr <= 8) of log_softmax or logsumexp as
+    # _row_f32_lean computes them, with their log1p in one loop that
+    # vectorises: one after another, each row's log1p was a latency chain
+    cdef double m[8]
+    cdef double C[8]
+    cdef double S[8]
+    cdef double y[8]
+    cdef double lp[8]
+    cdef bint ok[8]
+    cdef double z, cnt, s, lse, sgn
+    cdef const float* x
+    cdef npy_intp k, n = c.N
+    cdef RowSt rs
+    for k in range(8):
+        y[k] = 0.0
+        ok[k] = False
+    for k in range(nr):
+        x = <const float*>c.x.p + _row_off(&c.x, r0 + k, c.Q)
+        fa_ax_max_f32(x, n, c.sg, &m[k], &z)
+        if z != z:
+            continue                            # inf or NaN: the phases below
+        ok[k] = True
+        m[k] = m[k] + 0.0
+        fa_ax_expsum_f1(x, n, c.sg, m[k], NULL, &cnt, &s)
+        C[k] = 0.0                              # _combine: the row's one block
+        C[k] += cnt
+        S[k] = 0.0
+        S[k] += s
+        y[k] = S[k] / C[k]                      # >= 0: _log1p_arg's
+    for k in range(8):
+        lp[k] = _vmath.fa_log1p_pos(y[k])
+    for k in range(nr):
+        if not ok[k]:
+            _one_row_phases(c, r0 + k, b, &rows[r0 + k], e)
+            continue
+        if not (0.0 <= y[k] < 4503599627370496.0):
+            lp[k] = _log1p_of(y[k])
+        if c.op == OP_LOG_SOFTMAX:
+            fa_ax_log_softmax_f(<const float*>c.x.p + _row_off(&c.x, r0 + k, c.Q), n, c.sg,
+                                m[k], 1.0, log(C[k]) + lp[k],
+                                <float*>c.o.p + _row_off(&c.o, r0 + k, c.Q))
+            continue
+        rs.state = ROW_OK
+        rs.lp = lp[k]
+        rs.M = m[k]
+        rs.C = C[k]
+        rs.S = S[k]
+        rs.tot = C[k] + S[k]
+        _lse_result(&rs, c.ret_sign, &lse, &sgn)
+        (<float*>c.o.p)[_row_off(&c.o, r0 + k, c.Q)] = <float>lse
+        if c.sgn.p != NULL:
+            (<float*>c.sgn.p)[_row_off(&c.sgn, r0 + k, c.Q)] = <float>sgn
+
+
 cdef void _one_row(const Ctx* c, npy_intp r, Blk* b, RowSt* rs, double* e) noexcept nogil:
-    # a whole row on this thread: its blocks in order
-    cdef npy_intp k
+    # a whole row on this thread: the lean loops where they apply
     if c.lean_f32 and _row_f32_lean(c, r, e):
         return
+    _one_row_phases(c, r, b, rs, e)
+
+
+cdef void _one_row_phases(const Ctx* c, npy_intp r, Blk* b, RowSt* rs,
+                          double* e) noexcept nogil:
+    # a whole row on this thread: its blocks in order
+    cdef npy_intp k
     rs.state = ROW_OK
     rs.dot = 0.0
     if c.needs_stats:
@@ -424,6 +486,11 @@ cdef int _run(Ctx* c) except -1:
                 tb = _tile_at(mem + threadid() * per, K)
                 r = (u // U) * c.Q + (u % U) * lanes
                 _one_tile(c, r, min(lanes, c.Q - (u % U) * lanes), &tb)
+        elif by_rows and c.lean_f32 and (c.op == OP_LOG_SOFTMAX or c.op == OP_LSE):
+            U = (R + 7) // 8
+            for u in prange(U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
+                _lean_log_group(c, u * 8, min(<npy_intp>8, R - u * 8), blks + threadid() * K,
+                                rows, NULL if ne == 0 else scratch + threadid() * ne)
         elif by_rows:
             for r in prange(R, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
                 _one_row(c, r, blks + threadid() * K, rows + r,

@@ -241,100 +241,76 @@ cdef void _row_f32_lean_bwd(const Ctx* c, npy_intp r) noexcept nogil:
         _log_softmax_bwd_y_f(g, c.g.sn, y, c.N, dot, c.sg, c.invT, o)
 
 
+cdef inline bint _lean_stats(const Ctx* c, const float* x, double* e,
+                             RowSt* rs) noexcept nogil:
+    # _phase_a (_stats_fast) and _combine of a one-block float32 row at T = 1,
+    # the same numbers in the same order, into rs; False if the row holds an
+    # inf or NaN (the careful loops)
+    cdef double m, z, cnt, s
+    fa_ax_max_f32(x, c.N, c.sg, &m, &z)
+    if z != z:
+        return False
+    m = m + 0.0
+    fa_ax_expsum_f1(x, c.N, c.sg, m, e, &cnt, &s)
+    rs.state = ROW_OK
+    rs.lp = NAN
+    rs.M = m
+    rs.C = 0.0
+    rs.C += cnt
+    rs.S = 0.0
+    rs.S += s
+    rs.tot = rs.C + rs.S
+    return True
+
+
 cdef bint _row_f32_lean(const Ctx* c, npy_intp r, double* e) noexcept nogil:
-    # row r as _phase_a (_stats_fast), _phase_b (_combine of one block) and
-    # _phase_e (_write_loops) compute it, the same numbers in the same order,
-    # without their generality: 55 ns per row went to the phases' dispatch
-    # (rows of 16: 65 ns per row in all; perf: a third in the phase
-    # functions). False if the row holds an inf or NaN (the careful loops).
+    # softmax, or the backward from y, of row r as the phases compute it
+    # without their generality: 55 ns per row went to their dispatch (rows
+    # of 16: 65 ns per row in all; perf: a third in the phase functions).
+    # log_softmax and logsumexp go by _lean_log_group. False: the phases.
     cdef const float* x = <const float*>c.x.p + _row_off(&c.x, r, c.Q)
-    cdef npy_intp n = c.N
-    cdef double m, z, cnt, s, C = 0.0, S = 0.0, lse, sgn
     cdef RowSt rs
     if c.op == OP_SOFTMAX_BWD or c.op == OP_LOG_SOFTMAX_BWD:
         _row_f32_lean_bwd(c, r)
         return True
-    fa_ax_max_f32(x, n, c.sg, &m, &z)
-    if z != z:
+    if c.op != OP_SOFTMAX or not _lean_stats(c, x, e, &rs):
         return False
-    m = m + 0.0
-    fa_ax_expsum_f1(x, n, c.sg, m, e, &cnt, &s)
-    C += cnt                                    # _combine: the row's one block
-    S += s
-    if c.op == OP_SOFTMAX:
-        fa_ax_softmax_f(x, n, c.sg, m, 1.0, 1.0 / (C + S), e,
-                        <float*>c.o.p + _row_off(&c.o, r, c.Q))
-    elif c.op == OP_LOG_SOFTMAX:
-        fa_ax_log_softmax_f(x, n, c.sg, m, 1.0, log(C) + _log1p_of(S / C),
-                            <float*>c.o.p + _row_off(&c.o, r, c.Q))
-    else:
-        rs.state = ROW_OK
-        rs.lp = NAN
-        rs.M = m
-        rs.C = C
-        rs.S = S
-        rs.tot = C + S
-        _lse_result(&rs, c.ret_sign, &lse, &sgn)
-        (<float*>c.o.p)[_row_off(&c.o, r, c.Q)] = <float>lse
-        if c.sgn.p != NULL:
-            (<float*>c.sgn.p)[_row_off(&c.sgn, r, c.Q)] = <float>sgn
+    fa_ax_softmax_f(x, c.N, c.sg, rs.M, 1.0, 1.0 / rs.tot, e,
+                    <float*>c.o.p + _row_off(&c.o, r, c.Q))
     return True
 
 
 cdef void _lean_log_group(const Ctx* c, npy_intp r0, npy_intp nr, Blk* b, RowSt* rows,
                           double* e) noexcept nogil:
-    # rows r0 .. r0 + nr - 1 (nr <= 8) of log_softmax or logsumexp as
-    # _row_f32_lean computes them, with their log1p in one loop that
-    # vectorises: one after another, each row's log1p was a latency chain
-    cdef double m[8]
-    cdef double C[8]
-    cdef double S[8]
+    # rows r0 .. r0 + nr - 1 (nr <= 8) of log_softmax or logsumexp: their
+    # statistics (_lean_stats), their log1p in one loop that vectorises (one
+    # row after another, each log1p was a latency chain), as _lanes_log1p
+    # does, then _phase_b_end and the write; rows with inf or NaN by the
+    # phases
+    cdef RowSt rs[8]
     cdef double y[8]
     cdef double lp[8]
     cdef bint ok[8]
-    cdef double z, cnt, s, lse, sgn
-    cdef const float* x
-    cdef npy_intp k, n = c.N
-    cdef RowSt rs
+    cdef npy_intp k
     for k in range(8):
         y[k] = 0.0
         ok[k] = False
     for k in range(nr):
-        x = <const float*>c.x.p + _row_off(&c.x, r0 + k, c.Q)
-        fa_ax_max_f32(x, n, c.sg, &m[k], &z)
-        if z != z:
-            continue                            # inf or NaN: the phases below
-        ok[k] = True
-        m[k] = m[k] + 0.0
-        fa_ax_expsum_f1(x, n, c.sg, m[k], NULL, &cnt, &s)
-        C[k] = 0.0                              # _combine: the row's one block
-        C[k] += cnt
-        S[k] = 0.0
-        S[k] += s
-        y[k] = S[k] / C[k]                      # >= 0: _log1p_arg's
+        ok[k] = _lean_stats(c, <const float*>c.x.p + _row_off(&c.x, r0 + k, c.Q), NULL, &rs[k])
+        if ok[k]:
+            y[k] = _log1p_arg(c, &rs[k])
     for k in range(8):
         lp[k] = _vmath.fa_log1p_pos(y[k])
     for k in range(nr):
         if not ok[k]:
             _one_row_phases(c, r0 + k, b, &rows[r0 + k], e)
             continue
-        if not (0.0 <= y[k] < 4503599627370496.0):
-            lp[k] = _log1p_of(y[k])
+        rs[k].lp = _log1p_kept(y[k], lp[k])
+        _phase_b_end(c, r0 + k, &rs[k])
         if c.op == OP_LOG_SOFTMAX:
-            fa_ax_log_softmax_f(<const float*>c.x.p + _row_off(&c.x, r0 + k, c.Q), n, c.sg,
-                                m[k], 1.0, log(C[k]) + lp[k],
+            fa_ax_log_softmax_f(<const float*>c.x.p + _row_off(&c.x, r0 + k, c.Q), c.N, c.sg,
+                                rs[k].M, 1.0, rs[k].L,
                                 <float*>c.o.p + _row_off(&c.o, r0 + k, c.Q))
-            continue
-        rs.state = ROW_OK
-        rs.lp = lp[k]
-        rs.M = m[k]
-        rs.C = C[k]
-        rs.S = S[k]
-        rs.tot = C[k] + S[k]
-        _lse_result(&rs, c.ret_sign, &lse, &sgn)
-        (<float*>c.o.p)[_row_off(&c.o, r0 + k, c.Q)] = <float>lse
-        if c.sgn.p != NULL:
-            (<float*>c.sgn.p)[_row_off(&c.sgn, r0 + k, c.Q)] = <float>sgn
 
 
 cdef void _one_row(const Ctx* c, npy_intp r, Blk* b, RowSt* rs, double* e) noexcept nogil:

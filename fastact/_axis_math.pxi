@@ -17,7 +17,7 @@ cdef enum:
                                  # eight lanes do not share cache sets
     AX_COST = 8            # work per element relative to relu (for _team_size)
     AX_SHORT_ROW = 64      # last-axis rows up to this length run as transposed lane tiles
-    AX_SHORT_LEAN = 32     # ... float32 rows that _row_f32_lean takes: up to this length
+    AX_SHORT_LEAN = 32     # ... float32 rows the lean paths (_axis.pxi) take: up to this length
     AX_SHORT_BWD = 8       # the same for softmax's backward (longer: the row loops are faster)
 
 cdef enum:                 # operations
@@ -250,13 +250,24 @@ cdef void _combine(Blk* b, npy_intp K, double invT, RowSt* rs) noexcept nogil:
     rs.L = NAN                                  # log_softmax asks _log_total
 
 
+cdef inline bint _log1p_pos_serves(double y) noexcept nogil:
+    # where fa_log1p_pos computes a row's log1p: [0, 2^52)
+    return 0.0 <= y < 4503599627370496.0
+
+
 cdef inline double _log1p_of(double y) noexcept nogil:
     # log1p of a row's ratio: fa_log1p_pos (0.83 ULP, branch-free; libm's
     # log1p, a latency chain per row, took 28% of logsumexp over rows of 16
-    # float32), libm outside [0, 2^52) (weights b < 0, inf, NaN)
-    if 0.0 <= y < 4503599627370496.0:
+    # float32), libm elsewhere (weights b < 0, inf, NaN)
+    if _log1p_pos_serves(y):
         return _vmath.fa_log1p_pos(y)
     return log1p(y)
+
+
+cdef inline double _log1p_kept(double y, double lp) noexcept nogil:
+    # rs.lp for lp = fa_log1p_pos(y) computed in a vectorised loop: lp where
+    # _log1p_of would return it, else NaN (_log1p_row computes it then)
+    return lp if _log1p_pos_serves(y) else NAN
 
 
 cdef inline double _log1p_arg(const Ctx* c, const RowSt* rs) noexcept nogil:

@@ -297,7 +297,7 @@ cdef void _lanes_log1p(const Ctx* c, npy_intp w, Lanes* lb) noexcept nogil:
     for l in range(w):
         lp[l] = _vmath.fa_log1p_pos(y[l])
     for l in range(w):
-        lb.rs[l].lp = lp[l] if 0.0 <= y[l] < 4503599627370496.0 else NAN
+        lb.rs[l].lp = _log1p_kept(y[l], lp[l])
 
 
 cdef void _one_lane_tile(const Ctx* c, npy_intp r0, npy_intp w, Lanes* lb) noexcept nogil:
@@ -334,6 +334,14 @@ cdef extern from "_transpose.h" nogil:
                         npy_intp rows, npy_intp cols)
 
 
+cdef inline void _transpose_blocks(const elem* a, npy_intp lda, elem* b, npy_intp ldb,
+                                   npy_intp rows, npy_intp cols) noexcept nogil:
+    if elem is float:
+        fa_transpose_f(a, lda, b, ldb, rows, cols)
+    elif elem is double:
+        fa_transpose_d(a, lda, b, ldb, rows, cols)
+
+
 cdef void _transpose_lanes_outer(const elem* src, npy_intp s_i, npy_intp s_l, elem* dst,
                                  npy_intp d_i, npy_intp d_l, npy_intp n,
                                  npy_intp lanes) noexcept nogil:
@@ -343,19 +351,12 @@ cdef void _transpose_lanes_outer(const elem* src, npy_intp s_i, npy_intp s_l, el
     # _transpose's order; one run each). Rows of contiguous entries go
     # through fa_transpose (blocks in registers).
     cdef npy_intp i, l
-    if elem is float:
+    if elem is float or elem is double:
         if s_i == 1 and d_l == 1:                  # rows -> tile
-            fa_transpose_f(src, s_l, dst, d_i, lanes, n)
+            _transpose_blocks(src, s_l, dst, d_i, lanes, n)
             return
         if s_l == 1 and d_i == 1:                  # tile -> rows
-            fa_transpose_f(src, s_i, dst, d_l, n, lanes)
-            return
-    elif elem is double:
-        if s_i == 1 and d_l == 1:
-            fa_transpose_d(src, s_l, dst, d_i, lanes, n)
-            return
-        if s_l == 1 and d_i == 1:
-            fa_transpose_d(src, s_i, dst, d_l, n, lanes)
+            _transpose_blocks(src, s_i, dst, d_l, n, lanes)
             return
     for l in range(lanes):
         for i in range(n):

@@ -56,6 +56,8 @@ cdef extern from "_axis_loops.h" nogil:
                        double r, npy_intp n, int weighted)
     double fa_ax_dot_d(const double* g, npy_intp gs, const double* y, const double* e,
                        double r, npy_intp n, int weighted)
+    int fa_ax_dot4_f(const float* const* g, const float* const* y, npy_intp n, int weighted,
+                     double* dot)
     void fa_ax_softmax_bwd_f(const float* g, npy_intp gs, const float* y, const double* e,
                              double r, npy_intp n, double dot, double sg, double invT,
                              float* o)
@@ -231,14 +233,42 @@ cdef void _row_f32_lean_bwd(const Ctx* c, npy_intp r) noexcept nogil:
     # of 15625 x 64 float32, perf)
     cdef const float* y = <const float*>c.x.p + _row_off(&c.x, r, c.Q)
     cdef const float* g = <const float*>c.g.p + _row_off(&c.g, r, c.Q)
+    _lean_bwd_write(c, r, fa_ax_dot_f(g, c.g.sn, y, NULL, 0.0, c.N,
+                                      c.op == OP_SOFTMAX_BWD))
+
+
+cdef inline void _lean_bwd_write(const Ctx* c, npy_intp r, double part) noexcept nogil:
+    # row r's output from its dot (the lanes' sum, part)
+    cdef const float* y = <const float*>c.x.p + _row_off(&c.x, r, c.Q)
+    cdef const float* g = <const float*>c.g.p + _row_off(&c.g, r, c.Q)
     cdef float* o = <float*>c.o.p + _row_off(&c.o, r, c.Q)
-    cdef int weighted = c.op == OP_SOFTMAX_BWD
     cdef double dot = 0.0
-    dot += fa_ax_dot_f(g, c.g.sn, y, NULL, 0.0, c.N, weighted)     # _phase_d's sum
-    if weighted:
+    dot += part                                                    # _phase_d's sum
+    if c.op == OP_SOFTMAX_BWD:
         fa_ax_softmax_bwd_f(g, c.g.sn, y, NULL, 0.0, c.N, dot, c.sg, c.invT, o)
     else:
         _log_softmax_bwd_y_f(g, c.g.sn, y, c.N, dot, c.sg, c.invT, o)
+
+
+cdef void _lean_bwd_group(const Ctx* c, npy_intp r0, npy_intp nr) noexcept nogil:
+    # rows r0 .. r0 + nr - 1 (nr <= 4) of the backward from y: four rows'
+    # dots in one loop (fa_ax_dot4_f, the bits of fa_ax_dot_f), then their
+    # writes; a partial group, a broadcast g or a build without AVX-512 row
+    # by row
+    cdef const float* g[4]
+    cdef const float* y[4]
+    cdef double dot[4]
+    cdef npy_intp k
+    if nr == 4 and c.g.sn == 1:
+        for k in range(4):
+            y[k] = <const float*>c.x.p + _row_off(&c.x, r0 + k, c.Q)
+            g[k] = <const float*>c.g.p + _row_off(&c.g, r0 + k, c.Q)
+        if fa_ax_dot4_f(g, y, c.N, c.op == OP_SOFTMAX_BWD, dot):
+            for k in range(4):
+                _lean_bwd_write(c, r0 + k, dot[k])
+            return
+    for k in range(nr):
+        _row_f32_lean_bwd(c, r0 + k)
 
 
 cdef inline bint _lean_stats(const Ctx* c, const float* x, double* e,
@@ -462,6 +492,10 @@ cdef int _run(Ctx* c) except -1:
                 tb = _tile_at(mem + threadid() * per, K)
                 r = (u // U) * c.Q + (u % U) * lanes
                 _one_tile(c, r, min(lanes, c.Q - (u % U) * lanes), &tb)
+        elif by_rows and c.lean_f32 and (c.op == OP_SOFTMAX_BWD or c.op == OP_LOG_SOFTMAX_BWD):
+            U = (R + 3) // 4
+            for u in prange(U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
+                _lean_bwd_group(c, u * 4, min(<npy_intp>4, R - u * 4))
         elif by_rows and c.lean_f32 and (c.op == OP_LOG_SOFTMAX or c.op == OP_LSE):
             U = (R + 7) // 8
             for u in prange(U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):

@@ -7,6 +7,7 @@ kernels in ``_kernels`` (``_axis.pxi``). Every check runs before a kernel
 does, so a refused call writes nothing.
 """
 
+import math
 import operator
 
 import numpy as np
@@ -23,6 +24,8 @@ except ImportError:  # numpy < 1.25
 
 # operation codes of _axis.pxi
 _SOFTMAX, _LOG_SOFTMAX, _LSE, _SOFTMAX_BWD, _LOG_SOFTMAX_BWD, _LSE_BWD = range(6)
+
+_NATIVE = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 # ---- arguments ------------------------------------------------------------------
@@ -158,7 +161,64 @@ def _softmax_run(fname, op, sg, src, gy, compute, result, axis, temperature, whe
     return _finish(target, out, result, src.shape)
 
 
+def _plain(a):
+    """a is a C-contiguous aligned float32/float64 ndarray (_NATIVE)."""
+    if type(a) is not np.ndarray or a.dtype not in _NATIVE:
+        return False
+    flags = a.flags
+    return flags.c_contiguous and flags.aligned
+
+
+def _free_out(out, shape, dtype, ins):
+    """out is None, or a plain writeable array of this shape and dtype that
+    overlaps no input except as that input itself (which the kernels allow:
+    each entry is read before it is written)."""
+    if out is None:
+        return True
+    if not (_plain(out) and out.shape == shape and out.dtype == dtype
+            and out.flags.writeable):
+        return False
+    return not any(a is not out and np.may_share_memory(out, a) for a in ins)
+
+
+def _last_axis(x, ins, out, axis, temperature, where, out_shape):
+    """The rows of the common call, or None: x and the other inputs plain
+    arrays of one shape and dtype, reduced along their last axis (of two or
+    more entries), a float temperature, no where=, out as _free_out allows.
+    Returns (N, Q): such rows need no search for a layout (_layout.run gives
+    the kernel (1, N, Q) with strides (0, 1, N), N when Q > 1) and none of the
+    general path's checks can fail. The general path cost 10-20 us a call:
+    softmax of 1000 float32 12.7 us, its backward 22 us, against 2.7 and 3.4
+    for PyTorch."""
+    if (where is not None or type(axis) is not int or type(temperature) is not float
+            or not 0.0 < temperature < math.inf or not _plain(x) or not x.ndim
+            or (axis != -1 and axis != x.ndim - 1) or x.shape[-1] < 2):
+        return None
+    for a in ins:
+        if not (_plain(a) and a.shape == x.shape and a.dtype == x.dtype):
+            return None
+    if not _free_out(out, out_shape, x.dtype, (x,) + ins):
+        return None
+    return x.shape[-1], x.size // x.shape[-1]
+
+
+def _run_last_axis(op, sg, x, g, out, NQ, T, from_y=False):
+    """softmax-like rows by _last_axis: the kernel on (1, N, Q) directly"""
+    N, Q = NQ
+    st = (0, 1, N if Q > 1 else 0)
+    o = np.empty(x.shape, x.dtype) if out is None else out
+    arrays = {"x": (x, st), "o": (o, st)}
+    if g is not None:
+        arrays["g"] = (g, st)
+    _k.axis_reduce(op, (1, N, Q), arrays, T=T, sg=sg, from_y=from_y)
+    return o
+
+
 def _softmax_like(fname, op, sg, x, axis, temperature, where, out):
+    NQ = _last_axis(x, (), out, axis, temperature, where,
+                    x.shape if type(x) is np.ndarray else None)
+    if NQ is not None:
+        return _run_last_axis(op, sg, x, None, out, NQ, temperature)
     x = _api.as_input(x, fname)
     compute, result = _api.dtypes(x.dtype, fname)
     return _softmax_run(fname, op, sg, x, None, compute, result, axis, temperature,
@@ -189,6 +249,12 @@ def softmin(x, axis=-1, *, temperature=1.0, where=None, out=None):
 
 def _softmax_like_backward(fname, op, sg, grad_output, x, y, axis, temperature,
                            where, out):
+    src = y if x is None else x
+    if src is not None and type(src) is np.ndarray:
+        NQ = _last_axis(src, (grad_output,), out, axis, temperature, where, src.shape)
+        if NQ is not None:
+            return _run_last_axis(op, sg, src, grad_output, out, NQ, temperature,
+                                  x is None)
     if x is None and y is None:
         raise TypeError(f"fastact.{fname} needs x or y")
     from_y = x is None
@@ -259,6 +325,16 @@ def logsumexp(x, axis=-1, *, keepdims=False, b=None, return_sign=False, where=No
     if type(x) is not np.ndarray and _dask.is_dask(x):
         return _dask.call(logsumexp, x, axis, keepdims=keepdims, b=b,
                           return_sign=return_sign, where=where, out=out)
+    if b is None and return_sign is False and type(x) is np.ndarray and x.ndim \
+            and type(keepdims) is bool:
+        rshape = x.shape[:-1] + (1,) * keepdims
+        NQ = _last_axis(x, (), out, axis, 1.0, where, rshape)
+        if NQ is not None:                        # the rows' results contiguous
+            N, Q = NQ
+            o = np.empty(rshape, x.dtype) if out is None else out
+            _k.axis_reduce(_LSE, (1, N, Q), {"x": (x, (0, 1, N if Q > 1 else 0)),
+                                             "o": (o, (0, 0, 1 if Q > 1 else 0))})
+            return o[()] if out is None and not o.ndim else o
     fname = "logsumexp"
     x, xa, ins, mk, dtype, red, rshape, keep = _lse_setup(fname, x, axis, keepdims, b,
                                                           where)
@@ -332,9 +408,6 @@ def _maxout_setup(fname, x, pieces, axis):
 
 def _maxout_kernel(backward):
     return lambda dims, arrays: _k.maxout_rows(dims, arrays, backward)
-
-
-_NATIVE = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _maxout_fast(x, pieces, axis):

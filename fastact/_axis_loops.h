@@ -693,11 +693,27 @@ FA_AX_CLONES static void fa_ax_max_f32(const float* x, ptrdiff_t n, double sg, d
 }
 
 #if FA_AXF_VEC
+/* o[0..15] = v in the lanes of kv: a plain store for all 16 (kv is a
+ * constant where inlined), masked only for a tail. Zen 4 runs a masked
+ * store to memory far slower than a plain one: with the mask on every
+ * iteration, softmax' from y spent half its write loop on the store. */
+static inline void fa_axf_put16(float* o, __m512 v, __mmask16 kv) {
+    if (kv == (__mmask16)0xffff)
+        _mm512_storeu_ps(o, v);
+    else
+        _mm512_mask_storeu_ps(o, kv, v);
+}
+
+/* o[0..15] as fa_axf_put16 stores them */
+static inline __m512 fa_axf_get16(const float* o, __mmask16 kv) {
+    return kv == (__mmask16)0xffff ? _mm512_loadu_ps(o) : _mm512_maskz_loadu_ps(kv, o);
+}
+
 /* o[0..15] = (float)(e r) in the lanes of kv (e: elements 0-7, 8-15) */
 static inline void fa_axf_store16(float* o, const __m512d* e, double r, __mmask16 kv) {
     __m256 lo = _mm512_cvtpd_ps(_mm512_mul_pd(e[0], _mm512_set1_pd(r))),
            hi = _mm512_cvtpd_ps(_mm512_mul_pd(e[1], _mm512_set1_pd(r)));
-    _mm512_mask_storeu_ps(o, kv, _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1));
+    fa_axf_put16(o, _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1), kv);
 }
 #endif
 
@@ -734,8 +750,13 @@ static void fa_ax_softmax_f(const float* x, ptrdiff_t n, double sg, double m,
 #if FA_AXF_VEC
     if (e != NULL) {                              /* (float)(e_i r), 16 at a time */
         __m512d ex[2];
-        for (i = 0; i < n; i += 16) {
-            __mmask16 kv = n - i >= 16 ? (__mmask16)0xffff : fa_axf_tail_mask(n - i);
+        for (i = 0; i + 16 <= n; i += 16) {
+            ex[0] = _mm512_loadu_pd(e + i);
+            ex[1] = _mm512_loadu_pd(e + i + 8);
+            fa_axf_store16(o + i, ex, r, 0xffff);
+        }
+        if (i < n) {
+            __mmask16 kv = fa_axf_tail_mask(n - i);
             ex[0] = _mm512_maskz_loadu_pd((__mmask8)kv, e + i);
             ex[1] = _mm512_maskz_loadu_pd((__mmask8)(kv >> 8), e + i + 8);
             fa_axf_store16(o + i, ex, r, kv);
@@ -759,22 +780,29 @@ static void fa_ax_log_softmax_f(const float* x, ptrdiff_t n, double sg, double M
 /* fa_ax_bwd_y1_SUF: the common case's loop (y (g - dot) rounded once) in
  * AVX-512 with a masked tail, float32 (1 if done; GCC's own loop ran its
  * tail element by element: rows of 20 took 36 ns, of 16 20 ns) */
+#if FA_AXF_VEC
+static inline void fa_ax_bwd_y16_f(const float* g, const float* y, __m512d d, float* o,
+                                   __mmask16 kv) {
+    __m512 gv = fa_axf_get16(g, kv), yv = fa_axf_get16(y, kv);
+    __m256 lo = _mm512_cvtpd_ps(_mm512_mul_pd(
+                    _mm512_cvtps_pd(_mm512_castps512_ps256(yv)),
+                    _mm512_sub_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(gv)), d))),
+           hi = _mm512_cvtpd_ps(_mm512_mul_pd(
+                    _mm512_cvtps_pd(_mm512_extractf32x8_ps(yv, 1)),
+                    _mm512_sub_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(gv, 1)), d)));
+    fa_axf_put16(o, _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1), kv);
+}
+#endif
+
 static inline int fa_ax_bwd_y1_f(const float* g, const float* y, ptrdiff_t n, double dot,
                                  float* o) {
 #if FA_AXF_VEC
     const __m512d d = _mm512_set1_pd(dot);
     ptrdiff_t i;
-    for (i = 0; i < n; i += 16) {
-        __mmask16 kv = n - i >= 16 ? (__mmask16)0xffff : fa_axf_tail_mask(n - i);
-        __m512 gv = _mm512_maskz_loadu_ps(kv, g + i), yv = _mm512_maskz_loadu_ps(kv, y + i);
-        __m256 lo = _mm512_cvtpd_ps(_mm512_mul_pd(
-                        _mm512_cvtps_pd(_mm512_castps512_ps256(yv)),
-                        _mm512_sub_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(gv)), d))),
-               hi = _mm512_cvtpd_ps(_mm512_mul_pd(
-                        _mm512_cvtps_pd(_mm512_extractf32x8_ps(yv, 1)),
-                        _mm512_sub_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(gv, 1)), d)));
-        _mm512_mask_storeu_ps(o + i, kv, _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1));
-    }
+    for (i = 0; i + 16 <= n; i += 16)
+        fa_ax_bwd_y16_f(g + i, y + i, d, o + i, 0xffff);
+    if (i < n)
+        fa_ax_bwd_y16_f(g + i, y + i, d, o + i, fa_axf_tail_mask(n - i));
     return 1;
 #else
     (void)g; (void)y; (void)n; (void)dot; (void)o;
@@ -796,34 +824,47 @@ FA_AX_BWD_LOOPS(double, d)
  * of 16 entries at a time straight into the lanes (the chunked loop's
  * store and reload of its terms took 0.19 ns per entry in L1), the same
  * products added in the same order; the rest by the chunked loop. */
+#if FA_AXF_VEC
+/* the lanes va plus the terms of g[0..15] (times y's when weighted) in the
+ * lanes of kv: elements 0-7, then 8-15 (a product of floats is exact in
+ * double). kv is a constant where inlined: plain loads and adds for all 16,
+ * masked ones for a tail (+0 in va's other lanes). */
+static inline __m512d fa_ax_dot16_f(__m512d va, const float* g, const float* y, int weighted,
+                                    __mmask16 kv) {
+    __m512d g0, g1;
+    if (kv == (__mmask16)0xffff) {
+        g0 = _mm512_cvtps_pd(_mm256_loadu_ps(g));
+        g1 = _mm512_cvtps_pd(_mm256_loadu_ps(g + 8));
+        if (weighted) {
+            g0 = _mm512_mul_pd(g0, _mm512_cvtps_pd(_mm256_loadu_ps(y)));
+            g1 = _mm512_mul_pd(g1, _mm512_cvtps_pd(_mm256_loadu_ps(y + 8)));
+        }
+        return _mm512_add_pd(_mm512_add_pd(va, g0), g1);
+    }
+    g0 = _mm512_cvtps_pd(_mm256_maskz_loadu_ps((__mmask8)kv, g));
+    g1 = _mm512_cvtps_pd(_mm256_maskz_loadu_ps((__mmask8)(kv >> 8), g + 8));
+    if (weighted) {
+        g0 = _mm512_mul_pd(g0, _mm512_cvtps_pd(_mm256_maskz_loadu_ps((__mmask8)kv, y)));
+        g1 = _mm512_mul_pd(g1, _mm512_cvtps_pd(_mm256_maskz_loadu_ps((__mmask8)(kv >> 8),
+                                                                     y + 8)));
+    }
+    va = _mm512_mask_add_pd(va, (__mmask8)kv, va, g0);
+    return _mm512_mask_add_pd(va, (__mmask8)(kv >> 8), va, g1);
+}
+#endif
+
 FA_AX_CLONES static double fa_ax_dot_f(const float* g, ptrdiff_t gs, const float* y,
                                        const double* e, double r, ptrdiff_t n, int weighted) {
     double acc[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
     ptrdiff_t i = 0;
 #if FA_AXF_VEC
     if (gs == 1 && (y != NULL || !weighted)) {
-        __m512d va = _mm512_setzero_pd(), g0, g1;
-        for (; i + 16 <= n; i += 16) {
-            g0 = _mm512_cvtps_pd(_mm256_loadu_ps(g + i));
-            g1 = _mm512_cvtps_pd(_mm256_loadu_ps(g + i + 8));
-            if (weighted) {
-                g0 = _mm512_mul_pd(g0, _mm512_cvtps_pd(_mm256_loadu_ps(y + i)));
-                g1 = _mm512_mul_pd(g1, _mm512_cvtps_pd(_mm256_loadu_ps(y + i + 8)));
-            }
-            va = _mm512_add_pd(_mm512_add_pd(va, g0), g1);
-        }
+        __m512d va = _mm512_setzero_pd();
+        for (; i + 16 <= n; i += 16)
+            va = fa_ax_dot16_f(va, g + i, weighted ? y + i : NULL, weighted, 0xffff);
         if (i < n) {                              /* the last 1-15, masked */
-            __mmask16 kv = fa_axf_tail_mask(n - i);
-            g0 = _mm512_cvtps_pd(_mm256_maskz_loadu_ps((__mmask8)kv, g + i));
-            g1 = _mm512_cvtps_pd(_mm256_maskz_loadu_ps((__mmask8)(kv >> 8), g + i + 8));
-            if (weighted) {
-                g0 = _mm512_mul_pd(g0, _mm512_cvtps_pd(
-                         _mm256_maskz_loadu_ps((__mmask8)kv, y + i)));
-                g1 = _mm512_mul_pd(g1, _mm512_cvtps_pd(
-                         _mm256_maskz_loadu_ps((__mmask8)(kv >> 8), y + i + 8)));
-            }
-            va = _mm512_mask_add_pd(va, (__mmask8)kv, va, g0);
-            va = _mm512_mask_add_pd(va, (__mmask8)(kv >> 8), va, g1);
+            va = fa_ax_dot16_f(va, g + i, weighted ? y + i : NULL, weighted,
+                               fa_axf_tail_mask(n - i));
             i = n;
         }
         _mm512_storeu_pd(acc, va);
@@ -832,6 +873,39 @@ FA_AX_CLONES static double fa_ax_dot_f(const float* g, ptrdiff_t gs, const float
     fa_ax_dot_lanes_f(g + i * gs, gs, y != NULL ? y + i : NULL, e != NULL ? e + i : NULL, r,
                       n - i, weighted, acc);
     return fa_ax_sum8(acc);
+}
+
+/* fa_ax_dot_f of four rows (g contiguous, from y or unweighted) in one loop,
+ * each row in its own lanes, in fa_ax_dot_f's order: the same bits. One
+ * row's lanes are a chain of two dependent adds per 16 entries, which bound
+ * softmax' (perf: the dot a third of its time at 976 x 1024); four rows'
+ * chains overlap. Returns 0 where AVX-512 is missing (the caller goes row by
+ * row). */
+static inline int fa_ax_dot4_f(const float* const* g, const float* const* y, ptrdiff_t n,
+                               int weighted, double* dot) {
+#if FA_AXF_VEC
+    __m512d va[4];
+    double acc[8];
+    ptrdiff_t i = 0;
+    int k;
+    for (k = 0; k < 4; k++) va[k] = _mm512_setzero_pd();
+    for (; i + 16 <= n; i += 16)
+        for (k = 0; k < 4; k++)
+            va[k] = fa_ax_dot16_f(va[k], g[k] + i, weighted ? y[k] + i : NULL, weighted,
+                                  0xffff);
+    if (i < n)
+        for (k = 0; k < 4; k++)
+            va[k] = fa_ax_dot16_f(va[k], g[k] + i, weighted ? y[k] + i : NULL, weighted,
+                                  fa_axf_tail_mask(n - i));
+    for (k = 0; k < 4; k++) {
+        _mm512_storeu_pd(acc, va[k]);
+        dot[k] = fa_ax_sum8(acc);
+    }
+    return 1;
+#else
+    (void)g; (void)y; (void)n; (void)weighted; (void)dot;
+    return 0;
+#endif
 }
 
 FA_AX_CLONES static double fa_ax_dot_d(const double* g, ptrdiff_t gs, const double* y,

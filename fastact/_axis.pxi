@@ -405,8 +405,68 @@ cdef void _split_blocks(const Ctx* c, Blk* blks, RowSt* rows, int nt,
 include "_axis_tiles.pxi"
 
 
+# how _run splits an operation into units (one unit: one prange iteration)
+cdef enum:
+    JOB_SHORT_ROWS      # FA_AX_LANES short rows, transposed (_short_row_tile)
+    JOB_SHORT_BWD       # the same for the backward from y (_short_bwd_tile)
+    JOB_LANES           # FA_AX_LANES rows along another axis (_one_lane_tile)
+    JOB_TILES           # AX_LANES (float64: half) rows along another axis (_one_tile)
+    JOB_LEAN_BWD        # 4 float32 rows of the backward from y (_lean_bwd_group)
+    JOB_LEAN_LOG        # 8 float32 rows of log_softmax, logsumexp (_lean_log_group)
+    JOB_ROWS            # one row (_one_row)
+    JOB_SPLIT           # rows split in blocks between threads (_split_blocks)
+
+
+cdef struct Job:        # what every unit of one _run shares
+    int how
+    npy_intp units      # prange's count
+    npy_intp R, U, K, ne, per, item
+    char* mem           # per bytes of buffers per thread
+    Blk* blks           # K per thread (rows), R * K (split)
+    RowSt* rows
+    double* scratch     # ne exps per thread
+
+
+cdef void _job_unit(const Ctx* c, const Job* j, npy_intp u, int tid) noexcept nogil:
+    # unit u of the job on thread tid (its buffers)
+    cdef char* mine = j.mem + tid * j.per
+    cdef Lanes lb
+    cdef Tile tb
+    cdef npy_intp r, lanes
+    if j.how == JOB_SHORT_ROWS:
+        lb = _lanes_at(mine, j.K)
+        _short_row_tile(c, u * FA_AX_LANES, min(<npy_intp>FA_AX_LANES, j.R - u * FA_AX_LANES),
+                        &lb, mine + _lanes_bytes(j.K),
+                        mine + _lanes_bytes(j.K) + FA_AX_LANES * AX_SHORT_ROW * j.item)
+    elif j.how == JOB_SHORT_BWD:
+        if c.f32:
+            _short_bwd_tile(c, <float*>NULL, u * FA_AX_LANES,
+                            min(<npy_intp>FA_AX_LANES, j.R - u * FA_AX_LANES), mine)
+        else:
+            _short_bwd_tile(c, <double*>NULL, u * FA_AX_LANES,
+                            min(<npy_intp>FA_AX_LANES, j.R - u * FA_AX_LANES), mine)
+    elif j.how == JOB_LANES:
+        lb = _lanes_at(mine, j.K)
+        r = (u // j.U) * c.Q + (u % j.U) * FA_AX_LANES
+        _one_lane_tile(c, r, min(<npy_intp>FA_AX_LANES, c.Q - (u % j.U) * FA_AX_LANES), &lb)
+    elif j.how == JOB_TILES:
+        # a tile spans a cache line of each row's element: 8 doubles, 16 floats
+        lanes = AX_LANES if c.f32 else AX_LANES // 2
+        tb = _tile_at(mine, j.K)
+        r = (u // j.U) * c.Q + (u % j.U) * lanes
+        _one_tile(c, r, min(lanes, c.Q - (u % j.U) * lanes), &tb)
+    elif j.how == JOB_LEAN_BWD:
+        _lean_bwd_group(c, u * 4, min(<npy_intp>4, j.R - u * 4))
+    elif j.how == JOB_LEAN_LOG:
+        _lean_log_group(c, u * 8, min(<npy_intp>8, j.R - u * 8), j.blks + tid * j.K,
+                        j.rows, NULL if j.ne == 0 else j.scratch + tid * j.ne)
+    else:
+        _one_row(c, u, j.blks + tid * j.K, j.rows + u,
+                 NULL if j.ne == 0 else j.scratch + tid * j.ne)
+
+
 cdef int _run(Ctx* c) except -1:
-    cdef npy_intp R = c.P * c.Q, K = c.K, r, u, U, per, lanes
+    cdef npy_intp R = c.P * c.Q, K = c.K, u, lanes
     cdef int nt = _team_size(R * c.N, AX_COST)
     # rows along a non-last axis, whose neighbours are closer in memory than
     # their own elements: tiles
@@ -423,28 +483,43 @@ cdef int _run(Ctx* c) except -1:
     cdef bint lanes_ok = tiles and _lanes_apply(c)
     cdef bint short_rows = not tiles and _short_rows_apply(c, R)
     cdef bint short_bwd = not tiles and _short_rows_bwd_apply(c, R)
-    cdef int item = 4 if c.f32 else 8
+    cdef Job j
+    j.R = R
+    j.K = K
+    j.ne = ne
+    j.item = 4 if c.f32 else 8
     c.lean_f32 = _lean_f32_apply(c)
     if short_rows:
-        per = _short_rows_bytes(K, item)
-        mem = <char*>malloc(nt * per)
+        j.how, j.U, j.per = JOB_SHORT_ROWS, (R + FA_AX_LANES - 1) // FA_AX_LANES, \
+            _short_rows_bytes(K, j.item)
     elif short_bwd:
-        per = _short_bwd_bytes(item)
-        mem = <char*>malloc(nt * per)
+        j.how, j.U, j.per = JOB_SHORT_BWD, (R + FA_AX_LANES - 1) // FA_AX_LANES, \
+            _short_bwd_bytes(j.item)
     elif lanes_ok:
-        per = _lanes_bytes(K)
-        mem = <char*>malloc(nt * per)
+        j.how, j.U, j.per = JOB_LANES, (c.Q + FA_AX_LANES - 1) // FA_AX_LANES, _lanes_bytes(K)
     elif tiles:
-        per = _tile_bytes(K)
-        mem = <char*>malloc(nt * per)
+        lanes = AX_LANES if c.f32 else AX_LANES // 2
+        j.how, j.U, j.per = JOB_TILES, (c.Q + lanes - 1) // lanes, _tile_bytes(K)
+    elif by_rows and c.lean_f32 and (c.op == OP_SOFTMAX_BWD or c.op == OP_LOG_SOFTMAX_BWD):
+        j.how, j.U, j.per = JOB_LEAN_BWD, (R + 3) // 4, 0
+    elif by_rows and c.lean_f32 and (c.op == OP_LOG_SOFTMAX or c.op == OP_LSE):
+        j.how, j.U, j.per = JOB_LEAN_LOG, (R + 7) // 8, 0
+    elif by_rows:
+        j.how, j.U, j.per = JOB_ROWS, R, 0
     else:
-        per = 0
+        j.how, j.U, j.per = JOB_SPLIT, 0, 0
+    # lane tiles and tiles: U per group of rows along the other axis
+    j.units = c.P * j.U if (j.how == JOB_LANES or j.how == JOB_TILES) else j.U
+    if j.per:
+        mem = <char*>malloc(nt * j.per)
+    else:
         mem = <char*>malloc(nb * sizeof(Blk) + R * sizeof(RowSt) + nt * ne * sizeof(double))
     if mem == NULL:
         raise MemoryError()
-    cdef Blk* blks = <Blk*>mem
-    cdef RowSt* rows = <RowSt*>(mem + nb * sizeof(Blk))
-    cdef double* scratch = <double*>(mem + nb * sizeof(Blk) + R * sizeof(RowSt))
+    j.mem = mem
+    j.blks = <Blk*>mem
+    j.rows = <RowSt*>(mem + nb * sizeof(Blk))
+    j.scratch = <double*>(mem + nb * sizeof(Blk) + R * sizeof(RowSt))
     # rows split between threads: the exps of phase A kept for the later
     # phases (as a row's scratch buffer keeps them: the same bits) instead
     # of computed again, up to AX_SPLIT_E of them, unless the float64
@@ -452,61 +527,22 @@ cdef int _run(Ctx* c) except -1:
     # recomputed
     cdef bint out_keeps_e = _out_as_e(c, 0, 0) != NULL
     cdef double* ebuf = NULL
-    if (not (tiles or by_rows) and c.keep_e and not out_keeps_e
+    if (j.how == JOB_SPLIT and c.keep_e and not out_keeps_e
             and R * K * AX_BLOCK <= AX_SPLIT_E):
         ebuf = <double*>malloc(R * K * AX_BLOCK * sizeof(double))
-    cdef Tile tb
-    cdef Lanes lb
     with nogil:
         fegetexceptflag(&flags, FE_ALL_EXCEPT)
-        if short_rows:
-            U = (R + FA_AX_LANES - 1) // FA_AX_LANES
-            for u in prange(U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
-                lb = _lanes_at(mem + threadid() * per, K)
-                _short_row_tile(c, u * FA_AX_LANES, min(<npy_intp>FA_AX_LANES, R - u * FA_AX_LANES),
-                                &lb, mem + threadid() * per + _lanes_bytes(K),
-                                mem + threadid() * per + _lanes_bytes(K)
-                                + FA_AX_LANES * AX_SHORT_ROW * item)
-        elif short_bwd:
-            U = (R + FA_AX_LANES - 1) // FA_AX_LANES
-            for u in prange(U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
-                if c.f32:
-                    _short_bwd_tile(c, <float*>NULL, u * FA_AX_LANES,
-                                    min(<npy_intp>FA_AX_LANES, R - u * FA_AX_LANES),
-                                    mem + threadid() * per)
-                else:
-                    _short_bwd_tile(c, <double*>NULL, u * FA_AX_LANES,
-                                    min(<npy_intp>FA_AX_LANES, R - u * FA_AX_LANES),
-                                    mem + threadid() * per)
-        elif lanes_ok:
-            U = (c.Q + FA_AX_LANES - 1) // FA_AX_LANES
-            for u in prange(c.P * U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
-                lb = _lanes_at(mem + threadid() * per, K)
-                r = (u // U) * c.Q + (u % U) * FA_AX_LANES
-                _one_lane_tile(c, r, min(<npy_intp>FA_AX_LANES, c.Q - (u % U) * FA_AX_LANES), &lb)
-        elif tiles:
-            # a tile spans a cache line of each row's element: 8 doubles, 16 floats
-            lanes = AX_LANES if c.f32 else AX_LANES // 2
-            U = (c.Q + lanes - 1) // lanes
-            for u in prange(c.P * U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
-                tb = _tile_at(mem + threadid() * per, K)
-                r = (u // U) * c.Q + (u % U) * lanes
-                _one_tile(c, r, min(lanes, c.Q - (u % U) * lanes), &tb)
-        elif by_rows and c.lean_f32 and (c.op == OP_SOFTMAX_BWD or c.op == OP_LOG_SOFTMAX_BWD):
-            U = (R + 3) // 4
-            for u in prange(U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
-                _lean_bwd_group(c, u * 4, min(<npy_intp>4, R - u * 4))
-        elif by_rows and c.lean_f32 and (c.op == OP_LOG_SOFTMAX or c.op == OP_LSE):
-            U = (R + 7) // 8
-            for u in prange(U, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
-                _lean_log_group(c, u * 8, min(<npy_intp>8, R - u * 8), blks + threadid() * K,
-                                rows, NULL if ne == 0 else scratch + threadid() * ne)
-        elif by_rows:
-            for r in prange(R, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
-                _one_row(c, r, blks + threadid() * K, rows + r,
-                         NULL if ne == 0 else scratch + threadid() * ne)
+        if j.how == JOB_SPLIT:
+            _split_blocks(c, j.blks, j.rows, nt, ebuf)
+        elif nt == 1:
+            # no OpenMP region: entering one, even not in parallel, cost
+            # 0.35 us and a futex call (a 1000-entry softmax took 2.2 us in
+            # the kernel for a row of 2)
+            for u in range(j.units):
+                _job_unit(c, &j, u, 0)
         else:
-            _split_blocks(c, blks, rows, nt, ebuf)
+            for u in prange(j.units, num_threads=nt, schedule='static'):
+                _job_unit(c, &j, u, threadid())
         fesetexceptflag(&flags, FE_ALL_EXCEPT)
     free(ebuf)
     free(mem)

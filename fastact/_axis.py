@@ -163,7 +163,7 @@ def _softmax_run(fname, op, sg, src, gy, compute, result, axis, temperature, whe
 
 def _plain(a):
     """a is a C-contiguous aligned float32/float64 ndarray (_NATIVE)."""
-    if type(a) is not np.ndarray or a.dtype not in _NATIVE:
+    if type(a) is not np.ndarray or a.dtype not in _NATIVE:   # byte order too
         return False
     flags = a.flags
     return flags.c_contiguous and flags.aligned
@@ -197,7 +197,7 @@ def _last_axis(x, ins, out, axis, temperature, where, out_shape):
     for a in ins:
         if not (_plain(a) and a.shape == x.shape and a.dtype == x.dtype):
             return None
-    if not _free_out(out, out_shape, x.dtype, (x,) + ins):
+    if out is not None and not _free_out(out, out_shape, x.dtype, (x,) + ins):
         return None
     return x.shape[-1], x.size // x.shape[-1]
 
@@ -206,7 +206,7 @@ def _run_last_axis(op, sg, x, g, out, NQ, T, from_y=False):
     """softmax-like rows by _last_axis: the kernel on (1, N, Q) directly"""
     N, Q = NQ
     st = (0, 1, N if Q > 1 else 0)
-    o = np.empty(x.shape, x.dtype) if out is None else out
+    o = np.empty_like(x) if out is None else out          # x is C-contiguous
     arrays = {"x": (x, st), "o": (o, st)}
     if g is not None:
         arrays["g"] = (g, st)

@@ -595,6 +595,47 @@ static inline __mmask16 fa_axf_exp16(const float* x, float sg, fa_v16f m, __m512
 static inline __mmask16 fa_axf_tail_mask(ptrdiff_t r) {
     return (__mmask16)((1u << r) - 1u);
 }
+
+/* o[0..15] = v in the lanes of kv: a plain store for all 16 (kv is a
+ * constant where inlined), masked only for a tail. Zen 4 runs a masked
+ * store to memory far slower than a plain one: with the mask on every
+ * iteration, softmax' from y spent half its write loop on the store. */
+static inline void fa_axf_put16(float* o, __m512 v, __mmask16 kv) {
+    if (kv == (__mmask16)0xffff)
+        _mm512_storeu_ps(o, v);
+    else
+        _mm512_mask_storeu_ps(o, kv, v);
+}
+
+/* o[0..15] as fa_axf_put16 stores them */
+static inline __m512 fa_axf_get16(const float* o, __mmask16 kv) {
+    return kv == (__mmask16)0xffff ? _mm512_loadu_ps(o) : _mm512_maskz_loadu_ps(kv, o);
+}
+
+/* one step of fa_ax_expsum_f1: the exps of x[0..15] against m in the lanes
+ * of kv (a constant where inlined: all 16 plain, a tail masked), counted
+ * where v == m and added to the lanes va otherwise, stored to e + i unless
+ * e is NULL */
+static inline void fa_ax_expsum16_f(const float* x, float sg, fa_v16f mv, __mmask16 kv,
+                                    __m512i* vc, __m512d* va, double* e, ptrdiff_t i) {
+    __m512d ex[2];
+    __mmask16 is_m = fa_axf_exp16v(fa_axf_get16(x, kv), sg, mv, ex) & kv,
+              ne = (__mmask16)~is_m & kv;
+    /* the count of v == m in whole numbers: any lane will do */
+    *vc = _mm512_mask_sub_epi32(*vc, is_m, *vc, _mm512_set1_epi32(-1));
+    /* ex - [v == m] is +0 where v == m: va + 0 = va, as the masked add */
+    *va = _mm512_mask_add_pd(*va, (__mmask8)ne, *va, ex[0]);
+    *va = _mm512_mask_add_pd(*va, (__mmask8)(ne >> 8), *va, ex[1]);
+    if (e == NULL)
+        return;
+    if (kv == (__mmask16)0xffff) {
+        _mm512_storeu_pd(e + i, ex[0]);
+        _mm512_storeu_pd(e + i + 8, ex[1]);
+    } else {
+        _mm512_mask_storeu_pd(e + i, (__mmask8)kv, ex[0]);
+        _mm512_mask_storeu_pd(e + i + 8, (__mmask8)(kv >> 8), ex[1]);
+    }
+}
 #endif
 
 /* the chunked loops from element 0 of x on, adding to the lanes cnt and acc
@@ -626,33 +667,13 @@ FA_AX_CLONES static void fa_ax_expsum_f1(const float* x, ptrdiff_t n, double sg,
 #if FA_AXF_VEC
     const fa_v16f mv = {0};
     __m512i vc = _mm512_setzero_si512();
-    __m512d va = _mm512_setzero_pd(), ex[2];
-    __mmask16 ne;
+    __m512d va = _mm512_setzero_pd();
     int32_t cl[16];
-    for (; i + 16 <= n; i += 16) {
-        ne = (__mmask16)~fa_axf_exp16(x + i, (float)sg, mv + (float)m, ex);
-        /* the count of v == m in whole numbers: any lane will do */
-        vc = _mm512_mask_sub_epi32(vc, (__mmask16)~ne, vc, _mm512_set1_epi32(-1));
-        /* ex - [v == m] is +0 where v == m: va + 0 = va, as the masked add */
-        va = _mm512_mask_add_pd(va, (__mmask8)ne, va, ex[0]);
-        va = _mm512_mask_add_pd(va, (__mmask8)(ne >> 8), va, ex[1]);
-        if (e != NULL) {
-            _mm512_storeu_pd(e + i, ex[0]);
-            _mm512_storeu_pd(e + i + 8, ex[1]);
-        }
-    }
-    if (i < n) {                                  /* the last 1-15, lanes as above */
-        __mmask16 kv = fa_axf_tail_mask(n - i), is_m;
-        is_m = fa_axf_exp16v(_mm512_maskz_loadu_ps(kv, x + i), (float)sg, mv + (float)m, ex)
-               & kv;
-        ne = (__mmask16)~is_m & kv;
-        vc = _mm512_mask_sub_epi32(vc, is_m, vc, _mm512_set1_epi32(-1));
-        va = _mm512_mask_add_pd(va, (__mmask8)ne, va, ex[0]);
-        va = _mm512_mask_add_pd(va, (__mmask8)(ne >> 8), va, ex[1]);
-        if (e != NULL) {
-            _mm512_mask_storeu_pd(e + i, (__mmask8)kv, ex[0]);
-            _mm512_mask_storeu_pd(e + i + 8, (__mmask8)(kv >> 8), ex[1]);
-        }
+    for (; i + 16 <= n; i += 16)
+        fa_ax_expsum16_f(x + i, (float)sg, mv + (float)m, 0xffff, &vc, &va, e, i);
+    if (i < n) {                                  /* the last 1-15, masked */
+        fa_ax_expsum16_f(x + i, (float)sg, mv + (float)m, fa_axf_tail_mask(n - i), &vc, &va,
+                         e, i);
         i = n;
     }
     memcpy(cl, &vc, sizeof cl);
@@ -693,22 +714,6 @@ FA_AX_CLONES static void fa_ax_max_f32(const float* x, ptrdiff_t n, double sg, d
 }
 
 #if FA_AXF_VEC
-/* o[0..15] = v in the lanes of kv: a plain store for all 16 (kv is a
- * constant where inlined), masked only for a tail. Zen 4 runs a masked
- * store to memory far slower than a plain one: with the mask on every
- * iteration, softmax' from y spent half its write loop on the store. */
-static inline void fa_axf_put16(float* o, __m512 v, __mmask16 kv) {
-    if (kv == (__mmask16)0xffff)
-        _mm512_storeu_ps(o, v);
-    else
-        _mm512_mask_storeu_ps(o, kv, v);
-}
-
-/* o[0..15] as fa_axf_put16 stores them */
-static inline __m512 fa_axf_get16(const float* o, __mmask16 kv) {
-    return kv == (__mmask16)0xffff ? _mm512_loadu_ps(o) : _mm512_maskz_loadu_ps(kv, o);
-}
-
 /* o[0..15] = (float)(e r) in the lanes of kv (e: elements 0-7, 8-15) */
 static inline void fa_axf_store16(float* o, const __m512d* e, double r, __mmask16 kv) {
     __m256 lo = _mm512_cvtpd_ps(_mm512_mul_pd(e[0], _mm512_set1_pd(r))),

@@ -75,12 +75,14 @@ def _core_axis(a, ax):
 def _forward(name, x, axis, out, choice=None):
     # Fast path, the common call (a float array split along its last axis,
     # no out=): the checks below cost more than the kernel on small arrays
-    # (1000 float32: 5.9 us -> 3.3 us; the gufunc call itself is 2.6 us).
+    # (1000 float32: 5.9 us -> 3.3 us), and so did the gufunc call (2 us):
+    # gated_rows runs the gufunc's loop as the gufunc would (1.5 us).
     if (type(x) is np.ndarray and out is None and axis == -1 and x.ndim
             and x.dtype in _NATIVE and not x.shape[-1] % 2 and x.shape[-1] > 2
-            and x.flags.c_contiguous):
-        h = x.shape[-1] // 2
-        return _kernel(name, name, choice)(x[..., :h], x[..., h:])
+            and x.flags.c_contiguous and x.flags.aligned):
+        y = np.empty(x.shape[:-1] + (x.shape[-1] // 2,), x.dtype)
+        _k.gated_rows(_kernel(name, name, choice), x, y)
+        return y
     if type(x) is not np.ndarray and _dask.is_dask(x):
         keywords = {} if choice is None else {_ROWS[name].choice[0]: choice}
         return _dask.call(globals()[name], x, axis, out=out, **keywords)
@@ -108,11 +110,11 @@ def _backward(name, grad_output, x, y, axis, out, choice=None):
             and axis == -1 and x.ndim and x.dtype in _NATIVE
             and grad_output.dtype == x.dtype and not x.shape[-1] % 2 and x.shape[-1] > 2
             and x.flags.c_contiguous and grad_output.flags.c_contiguous
+            and x.flags.aligned and grad_output.flags.aligned
             and grad_output.shape == x.shape[:-1] + (x.shape[-1] // 2,)):
-        h = x.shape[-1] // 2
         target = np.empty(x.shape, x.dtype)
-        _kernel(name, name + "_backward", choice, "_vjp")(
-            grad_output, x[..., :h], x[..., h:], out=(target[..., :h], target[..., h:]))
+        _k.gated_rows(_kernel(name, name + "_backward", choice, "_vjp"), x, target,
+                      grad_output)
         return target
     fname = name + "_backward"
     if x is None:

@@ -29,7 +29,9 @@ shift
 # CLI. The memory test is meaningless under ASan (its quarantine holds freed
 # memory) and runs in the debug build instead.
 common=(tests/test_matrix.py tests/test_params.py tests/test_slopes.py
-        tests/test_fuzz.py tests/test_fork.py tests/test_properties.py)
+        tests/test_fuzz.py tests/test_fork.py tests/test_properties.py
+        tests/test_elementwise_fast_path.py tests/test_axis_fast_path.py
+        tests/test_gated_fast_path.py)
 if [ "$mode" = sanitize ]; then
   subset=("${common[@]}" tests/test_behaviour.py tests/test_threads.py)
 else

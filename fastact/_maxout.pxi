@@ -110,11 +110,22 @@ def maxout_rows(tuple dims, dict arrays, bint backward=False):
     nt = _team_size(R * N, 2)
     chunk = (R + nt - 1) // nt
     with nogil:
-        for t in prange(nt, num_threads=nt, use_threads_if=nt > 1, schedule='static'):
-            if f32:
-                _mx_range(<float*>x.p, <float*>o.p, <float*>g.p, x, o, g, idx_in, idx_out,
-                          idx.sp, idx.sq, N, Q, t * chunk, min(R, (t + 1) * chunk), backward)
-            else:
-                _mx_range(<double*>x.p, <double*>o.p, <double*>g.p, x, o, g, idx_in,
-                          idx_out, idx.sp, idx.sq, N, Q, t * chunk, min(R, (t + 1) * chunk),
-                          backward)
+        if nt == 1:
+            # no OpenMP region: entering one cost 0.35 us and a futex call
+            _mx_rows(f32, &x, &o, &g, idx_in, idx_out, &idx, N, Q, 0, R, backward)
+        else:
+            for t in prange(nt, num_threads=nt, schedule='static'):
+                _mx_rows(f32, &x, &o, &g, idx_in, idx_out, &idx, N, Q, t * chunk,
+                         min(R, (t + 1) * chunk), backward)
+
+
+cdef void _mx_rows(bint f32, const Opd* x, const Opd* o, const Opd* g, const npy_intp* idx_in,
+                   npy_intp* idx_out, const Opd* idx, npy_intp N, npy_intp Q, npy_intp r0,
+                   npy_intp r1, bint backward) noexcept nogil:
+    # rows r0 .. r1 - 1 in x's dtype
+    if f32:
+        _mx_range(<float*>x.p, <float*>o.p, <float*>g.p, x[0], o[0], g[0], idx_in, idx_out,
+                  idx.sp, idx.sq, N, Q, r0, r1, backward)
+    else:
+        _mx_range(<double*>x.p, <double*>o.p, <double*>g.p, x[0], o[0], g[0], idx_in,
+                  idx_out, idx.sp, idx.sq, N, Q, r0, r1, backward)

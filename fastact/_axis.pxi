@@ -56,6 +56,7 @@ cdef extern from "_axis_loops.h" nogil:
                        double r, npy_intp n, int weighted)
     double fa_ax_dot_d(const double* g, npy_intp gs, const double* y, const double* e,
                        double r, npy_intp n, int weighted)
+    enum: FA_AX_DOT_ROWS    # rows per fa_ax_dot4_f call
     int fa_ax_dot4_f(const float* const* g, const float* const* y, npy_intp n, int weighted,
                      double* dot)
     void fa_ax_softmax_bwd_f(const float* g, npy_intp gs, const float* y, const double* e,
@@ -251,20 +252,20 @@ cdef inline void _lean_bwd_write(const Ctx* c, npy_intp r, double part) noexcept
 
 
 cdef void _lean_bwd_group(const Ctx* c, npy_intp r0, npy_intp nr) noexcept nogil:
-    # rows r0 .. r0 + nr - 1 (nr <= 4) of the backward from y: four rows'
-    # dots in one loop (fa_ax_dot4_f, the bits of fa_ax_dot_f), then their
-    # writes; a partial group, a broadcast g or a build without AVX-512 row
-    # by row
-    cdef const float* g[4]
-    cdef const float* y[4]
-    cdef double dot[4]
+    # rows r0 .. r0 + nr - 1 (nr <= FA_AX_DOT_ROWS) of the backward from y:
+    # the rows' dots in one loop (fa_ax_dot4_f, the bits of fa_ax_dot_f),
+    # then their writes; a partial group, a broadcast g or a build without
+    # AVX-512 row by row
+    cdef const float* g[FA_AX_DOT_ROWS]
+    cdef const float* y[FA_AX_DOT_ROWS]
+    cdef double dot[FA_AX_DOT_ROWS]
     cdef npy_intp k
-    if nr == 4 and c.g.sn == 1:
-        for k in range(4):
+    if nr == FA_AX_DOT_ROWS and c.g.sn == 1:
+        for k in range(FA_AX_DOT_ROWS):
             y[k] = <const float*>c.x.p + _row_off(&c.x, r0 + k, c.Q)
             g[k] = <const float*>c.g.p + _row_off(&c.g, r0 + k, c.Q)
         if fa_ax_dot4_f(g, y, c.N, c.op == OP_SOFTMAX_BWD, dot):
-            for k in range(4):
+            for k in range(FA_AX_DOT_ROWS):
                 _lean_bwd_write(c, r0 + k, dot[k])
             return
     for k in range(nr):
@@ -294,15 +295,13 @@ cdef inline bint _lean_stats(const Ctx* c, const float* x, double* e,
 
 
 cdef bint _row_f32_lean(const Ctx* c, npy_intp r, double* e) noexcept nogil:
-    # softmax, or the backward from y, of row r as the phases compute it
-    # without their generality: 55 ns per row went to their dispatch (rows
-    # of 16: 65 ns per row in all; perf: a third in the phase functions).
-    # log_softmax and logsumexp go by _lean_log_group. False: the phases.
+    # softmax of row r as the phases compute it without their generality:
+    # 55 ns per row went to their dispatch (rows of 16: 65 ns per row in all;
+    # perf: a third in the phase functions). The backward from y goes by
+    # _lean_bwd_group, log_softmax and logsumexp by _lean_log_group.
+    # False: the phases.
     cdef const float* x = <const float*>c.x.p + _row_off(&c.x, r, c.Q)
     cdef RowSt rs
-    if c.op == OP_SOFTMAX_BWD or c.op == OP_LOG_SOFTMAX_BWD:
-        _row_f32_lean_bwd(c, r)
-        return True
     if c.op != OP_SOFTMAX or not _lean_stats(c, x, e, &rs):
         return False
     fa_ax_softmax_f(x, c.N, c.sg, rs.M, 1.0, 1.0 / rs.tot, e,
@@ -312,24 +311,24 @@ cdef bint _row_f32_lean(const Ctx* c, npy_intp r, double* e) noexcept nogil:
 
 cdef void _lean_log_group(const Ctx* c, npy_intp r0, npy_intp nr, Blk* b, RowSt* rows,
                           double* e) noexcept nogil:
-    # rows r0 .. r0 + nr - 1 (nr <= 8) of log_softmax or logsumexp: their
-    # statistics (_lean_stats), their log1p in one loop that vectorises (one
-    # row after another, each log1p was a latency chain), as _lanes_log1p
-    # does, then _phase_b_end and the write; rows with inf or NaN by the
-    # phases
-    cdef RowSt rs[8]
-    cdef double y[8]
-    cdef double lp[8]
-    cdef bint ok[8]
+    # rows r0 .. r0 + nr - 1 (nr <= AX_LOG_ROWS) of log_softmax or logsumexp:
+    # their statistics (_lean_stats), their log1p in one loop that vectorises
+    # (one row after another, each log1p was a latency chain), as
+    # _lanes_log1p does, then _phase_b_end and the write; rows with inf or
+    # NaN by the phases
+    cdef RowSt rs[AX_LOG_ROWS]
+    cdef double y[AX_LOG_ROWS]
+    cdef double lp[AX_LOG_ROWS]
+    cdef bint ok[AX_LOG_ROWS]
     cdef npy_intp k
-    for k in range(8):
+    for k in range(AX_LOG_ROWS):
         y[k] = 0.0
         ok[k] = False
     for k in range(nr):
         ok[k] = _lean_stats(c, <const float*>c.x.p + _row_off(&c.x, r0 + k, c.Q), NULL, &rs[k])
         if ok[k]:
             y[k] = _log1p_arg(c, &rs[k])
-    for k in range(8):
+    for k in range(AX_LOG_ROWS):
         lp[k] = _vmath.fa_log1p_pos(y[k])
     for k in range(nr):
         if not ok[k]:
@@ -411,8 +410,8 @@ cdef enum:
     JOB_SHORT_BWD       # the same for the backward from y (_short_bwd_tile)
     JOB_LANES           # FA_AX_LANES rows along another axis (_one_lane_tile)
     JOB_TILES           # AX_LANES (float64: half) rows along another axis (_one_tile)
-    JOB_LEAN_BWD        # 4 float32 rows of the backward from y (_lean_bwd_group)
-    JOB_LEAN_LOG        # 8 float32 rows of log_softmax, logsumexp (_lean_log_group)
+    JOB_LEAN_BWD        # FA_AX_DOT_ROWS float32 rows of the backward from y (_lean_bwd_group)
+    JOB_LEAN_LOG        # AX_LOG_ROWS float32 rows of log_softmax, logsumexp (_lean_log_group)
     JOB_ROWS            # one row (_one_row)
     JOB_SPLIT           # rows split in blocks between threads (_split_blocks)
 
@@ -456,10 +455,12 @@ cdef void _job_unit(const Ctx* c, const Job* j, npy_intp u, int tid) noexcept no
         r = (u // j.U) * c.Q + (u % j.U) * lanes
         _one_tile(c, r, min(lanes, c.Q - (u % j.U) * lanes), &tb)
     elif j.how == JOB_LEAN_BWD:
-        _lean_bwd_group(c, u * 4, min(<npy_intp>4, j.R - u * 4))
+        _lean_bwd_group(c, u * FA_AX_DOT_ROWS,
+                        min(<npy_intp>FA_AX_DOT_ROWS, j.R - u * FA_AX_DOT_ROWS))
     elif j.how == JOB_LEAN_LOG:
-        _lean_log_group(c, u * 8, min(<npy_intp>8, j.R - u * 8), j.blks + tid * j.K,
-                        j.rows, NULL if j.ne == 0 else j.scratch + tid * j.ne)
+        _lean_log_group(c, u * AX_LOG_ROWS, min(<npy_intp>AX_LOG_ROWS, j.R - u * AX_LOG_ROWS),
+                        j.blks + tid * j.K, j.rows,
+                        NULL if j.ne == 0 else j.scratch + tid * j.ne)
     else:
         _one_row(c, u, j.blks + tid * j.K, j.rows + u,
                  NULL if j.ne == 0 else j.scratch + tid * j.ne)
@@ -501,9 +502,9 @@ cdef int _run(Ctx* c) except -1:
         lanes = AX_LANES if c.f32 else AX_LANES // 2
         j.how, j.U, j.per = JOB_TILES, (c.Q + lanes - 1) // lanes, _tile_bytes(K)
     elif by_rows and c.lean_f32 and (c.op == OP_SOFTMAX_BWD or c.op == OP_LOG_SOFTMAX_BWD):
-        j.how, j.U, j.per = JOB_LEAN_BWD, (R + 3) // 4, 0
+        j.how, j.U, j.per = JOB_LEAN_BWD, (R + FA_AX_DOT_ROWS - 1) // FA_AX_DOT_ROWS, 0
     elif by_rows and c.lean_f32 and (c.op == OP_LOG_SOFTMAX or c.op == OP_LSE):
-        j.how, j.U, j.per = JOB_LEAN_LOG, (R + 7) // 8, 0
+        j.how, j.U, j.per = JOB_LEAN_LOG, (R + AX_LOG_ROWS - 1) // AX_LOG_ROWS, 0
     elif by_rows:
         j.how, j.U, j.per = JOB_ROWS, R, 0
     else:

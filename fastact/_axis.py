@@ -170,11 +170,9 @@ def _plain(a):
 
 
 def _free_out(out, shape, dtype, ins):
-    """out is None, or a plain writeable array of this shape and dtype that
-    overlaps no input except as that input itself (which the kernels allow:
-    each entry is read before it is written)."""
-    if out is None:
-        return True
+    """out is a plain writeable array of this shape and dtype that overlaps
+    no input except as that input itself (which the kernels allow: each entry
+    is read before it is written)."""
     if not (_plain(out) and out.shape == shape and out.dtype == dtype
             and out.flags.writeable):
         return False
@@ -202,10 +200,18 @@ def _last_axis(x, ins, out, axis, temperature, where, out_shape):
     return x.shape[-1], x.size // x.shape[-1]
 
 
+def _row_strides(N, Q, n):
+    """The strides, in elements, that _layout.run gives the kernel for a
+    C-contiguous operand of Q rows viewed as (1, N, Q): n entries per row
+    (N for the rows, 1 for a reduced result); a stride of 0 where its
+    dimension holds one entry."""
+    return (0, 1 if n > 1 else 0, n if Q > 1 else 0)
+
+
 def _run_last_axis(op, sg, x, g, out, NQ, T, from_y=False):
     """softmax-like rows by _last_axis: the kernel on (1, N, Q) directly"""
     N, Q = NQ
-    st = (0, 1, N if Q > 1 else 0)
+    st = _row_strides(N, Q, N)
     o = np.empty_like(x) if out is None else out          # x is C-contiguous
     arrays = {"x": (x, st), "o": (o, st)}
     if g is not None:
@@ -332,8 +338,8 @@ def logsumexp(x, axis=-1, *, keepdims=False, b=None, return_sign=False, where=No
         if NQ is not None:                        # the rows' results contiguous
             N, Q = NQ
             o = np.empty(rshape, x.dtype) if out is None else out
-            _k.axis_reduce(_LSE, (1, N, Q), {"x": (x, (0, 1, N if Q > 1 else 0)),
-                                             "o": (o, (0, 0, 1 if Q > 1 else 0))})
+            _k.axis_reduce(_LSE, (1, N, Q), {"x": (x, _row_strides(N, Q, N)),
+                                             "o": (o, _row_strides(N, Q, 1))})
             return o[()] if out is None and not o.ndim else o
     fname = "logsumexp"
     x, xa, ins, mk, dtype, red, rshape, keep = _lse_setup(fname, x, axis, keepdims, b,

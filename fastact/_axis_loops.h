@@ -886,23 +886,24 @@ FA_AX_CLONES static double fa_ax_dot_f(const float* g, ptrdiff_t gs, const float
  * softmax' (perf: the dot a third of its time at 976 x 1024); four rows'
  * chains overlap. Returns 0 where AVX-512 is missing (the caller goes row by
  * row). */
+#define FA_AX_DOT_ROWS 4    /* rows per fa_ax_dot4_f call */
 static inline int fa_ax_dot4_f(const float* const* g, const float* const* y, ptrdiff_t n,
                                int weighted, double* dot) {
 #if FA_AXF_VEC
-    __m512d va[4];
+    __m512d va[FA_AX_DOT_ROWS];
     double acc[8];
     ptrdiff_t i = 0;
     int k;
-    for (k = 0; k < 4; k++) va[k] = _mm512_setzero_pd();
+    for (k = 0; k < FA_AX_DOT_ROWS; k++) va[k] = _mm512_setzero_pd();
     for (; i + 16 <= n; i += 16)
-        for (k = 0; k < 4; k++)
+        for (k = 0; k < FA_AX_DOT_ROWS; k++)
             va[k] = fa_ax_dot16_f(va[k], g[k] + i, weighted ? y[k] + i : NULL, weighted,
                                   0xffff);
     if (i < n)
-        for (k = 0; k < 4; k++)
+        for (k = 0; k < FA_AX_DOT_ROWS; k++)
             va[k] = fa_ax_dot16_f(va[k], g[k] + i, weighted ? y[k] + i : NULL, weighted,
                                   fa_axf_tail_mask(n - i));
-    for (k = 0; k < 4; k++) {
+    for (k = 0; k < FA_AX_DOT_ROWS; k++) {
         _mm512_storeu_pd(acc, va[k]);
         dot[k] = fa_ax_sum8(acc);
     }

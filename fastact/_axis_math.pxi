@@ -19,6 +19,7 @@ cdef enum:
     AX_SHORT_ROW = 64      # last-axis rows up to this length run as transposed lane tiles
     AX_SHORT_LEAN = 32     # ... float32 rows the lean paths (_axis.pxi) take: up to this length
     AX_SHORT_BWD = 8       # the same for softmax's backward (longer: the row loops are faster)
+    AX_LOG_ROWS = 8        # float32 rows of log_softmax, logsumexp whose log1p run as one loop
 
 cdef enum:                 # operations
     OP_SOFTMAX = 0

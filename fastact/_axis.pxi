@@ -566,19 +566,12 @@ cdef Opd _opd(tuple pair):
     return a
 
 
-def axis_reduce(int op, tuple dims, dict arrays, double T=1.0, double sg=1.0,
-                bint from_y=False, bint ret_sign=False):
-    """Run one axis-wise operation.
-
-    dims = (P, N, Q); arrays maps 'x', 'w', 'mk', 'g', 'o', 'sgn' to
-    (ndarray, (sP, sN, sQ)) in element strides, all of one float dtype
-    (the mask uint8). Called by fastact._axis only, which has checked
-    everything: shapes, strides, dtypes, overlap.
-    """
-    cdef Ctx c
+cdef void _ctx_init(Ctx* c, int op, bint f32, npy_intp P, npy_intp N, npy_intp Q, double T,
+                    double sg, bint from_y, bint ret_sign) noexcept:
+    # everything of c but its operands
     c.op = op
-    c.f32 = arrays["x"][0].dtype.itemsize == 4
-    c.P, c.N, c.Q = dims
+    c.f32 = f32
+    c.P, c.N, c.Q = P, N, Q
     c.K = (c.N + AX_BLOCK - 1) // AX_BLOCK if c.N > 0 else 1
     c.invT = 1.0 / T
     c.sg = sg
@@ -589,6 +582,20 @@ def axis_reduce(int op, tuple dims, dict arrays, double T=1.0, double sg=1.0,
     c.writes = op != OP_LSE
     # keep a row's exps when they are used again after the sum
     c.keep_e = op == OP_SOFTMAX or op == OP_LSE_BWD or (c.needs_dot and not from_y)
+
+
+def axis_reduce(int op, tuple dims, dict arrays, double T=1.0, double sg=1.0,
+                bint from_y=False, bint ret_sign=False):
+    """Run one axis-wise operation.
+
+    dims = (P, N, Q); arrays maps 'x', 'w', 'mk', 'g', 'o', 'sgn' to
+    (ndarray, (sP, sN, sQ)) in element strides, all of one float dtype
+    (the mask uint8). Called by fastact._axis only, which has checked
+    everything: shapes, strides, dtypes, overlap.
+    """
+    cdef Ctx c
+    P, N, Q = dims
+    _ctx_init(&c, op, arrays["x"][0].dtype.itemsize == 4, P, N, Q, T, sg, from_y, ret_sign)
     c.x = _opd(arrays["x"])
     c.w = _opd(arrays.get("w", _ABSENT))
     c.mk = _opd(arrays.get("mk", _ABSENT))
@@ -600,3 +607,4 @@ def axis_reduce(int op, tuple dims, dict arrays, double T=1.0, double sg=1.0,
     _run(&c)
 
 
+include "_axis_fast.pxi"

@@ -7,7 +7,6 @@ kernels in ``_kernels`` (``_axis.pxi``). Every check runs before a kernel
 does, so a refused call writes nothing.
 """
 
-import math
 import operator
 
 import numpy as np
@@ -161,70 +160,11 @@ def _softmax_run(fname, op, sg, src, gy, compute, result, axis, temperature, whe
     return _finish(target, out, result, src.shape)
 
 
-def _plain(a):
-    """a is a C-contiguous aligned float32/float64 ndarray (_NATIVE)."""
-    if type(a) is not np.ndarray or a.dtype not in _NATIVE:   # byte order too
-        return False
-    flags = a.flags
-    return flags.c_contiguous and flags.aligned
-
-
-def _free_out(out, shape, dtype, ins):
-    """out is a plain writeable array of this shape and dtype that overlaps
-    no input except as that input itself (which the kernels allow: each entry
-    is read before it is written)."""
-    if not (_plain(out) and out.shape == shape and out.dtype == dtype
-            and out.flags.writeable):
-        return False
-    return not any(a is not out and np.may_share_memory(out, a) for a in ins)
-
-
-def _last_axis(x, ins, out, axis, temperature, where, out_shape):
-    """The rows of the common call, or None: x and the other inputs plain
-    arrays of one shape and dtype, reduced along their last axis (of two or
-    more entries), a float temperature, no where=, out as _free_out allows.
-    Returns (N, Q): such rows need no search for a layout (_layout.run gives
-    the kernel (1, N, Q) with strides (0, 1, N), N when Q > 1) and none of the
-    general path's checks can fail. The general path cost 10-20 us a call:
-    softmax of 1000 float32 12.7 us, its backward 22 us, against 2.7 and 3.4
-    for PyTorch."""
-    if (where is not None or type(axis) is not int or type(temperature) is not float
-            or not 0.0 < temperature < math.inf or not _plain(x) or not x.ndim
-            or (axis != -1 and axis != x.ndim - 1) or x.shape[-1] < 2):
-        return None
-    for a in ins:
-        if not (_plain(a) and a.shape == x.shape and a.dtype == x.dtype):
-            return None
-    if out is not None and not _free_out(out, out_shape, x.dtype, (x,) + ins):
-        return None
-    return x.shape[-1], x.size // x.shape[-1]
-
-
-def _row_strides(N, Q, n):
-    """The strides, in elements, that _layout.run gives the kernel for a
-    C-contiguous operand of Q rows viewed as (1, N, Q): n entries per row
-    (N for the rows, 1 for a reduced result); a stride of 0 where its
-    dimension holds one entry."""
-    return (0, 1 if n > 1 else 0, n if Q > 1 else 0)
-
-
-def _run_last_axis(op, sg, x, g, out, NQ, T, from_y=False):
-    """softmax-like rows by _last_axis: the kernel on (1, N, Q) directly"""
-    N, Q = NQ
-    st = _row_strides(N, Q, N)
-    o = np.empty_like(x) if out is None else out          # x is C-contiguous
-    arrays = {"x": (x, st), "o": (o, st)}
-    if g is not None:
-        arrays["g"] = (g, st)
-    _k.axis_reduce(op, (1, N, Q), arrays, T=T, sg=sg, from_y=from_y)
-    return o
-
-
 def _softmax_like(fname, op, sg, x, axis, temperature, where, out):
-    NQ = _last_axis(x, (), out, axis, temperature, where,
-                    x.shape if type(x) is np.ndarray else None)
-    if NQ is not None:
-        return _run_last_axis(op, sg, x, None, out, NQ, temperature)
+    # the common call in C (_axis_fast.pxi): 1.6 us of Python a call
+    r = _k.last_axis_rows(op, sg, x, None, out, axis, temperature, where)
+    if r is not None:
+        return r
     x = _api.as_input(x, fname)
     compute, result = _api.dtypes(x.dtype, fname)
     return _softmax_run(fname, op, sg, x, None, compute, result, axis, temperature,
@@ -255,12 +195,10 @@ def softmin(x, axis=-1, *, temperature=1.0, where=None, out=None):
 
 def _softmax_like_backward(fname, op, sg, grad_output, x, y, axis, temperature,
                            where, out):
-    src = y if x is None else x
-    if src is not None and type(src) is np.ndarray:
-        NQ = _last_axis(src, (grad_output,), out, axis, temperature, where, src.shape)
-        if NQ is not None:
-            return _run_last_axis(op, sg, src, grad_output, out, NQ, temperature,
-                                  x is None)
+    r = _k.last_axis_rows(op, sg, y if x is None else x, grad_output, out, axis,
+                          temperature, where, x is None)
+    if r is not None:
+        return r
     if x is None and y is None:
         raise TypeError(f"fastact.{fname} needs x or y")
     from_y = x is None
@@ -331,16 +269,10 @@ def logsumexp(x, axis=-1, *, keepdims=False, b=None, return_sign=False, where=No
     if type(x) is not np.ndarray and _dask.is_dask(x):
         return _dask.call(logsumexp, x, axis, keepdims=keepdims, b=b,
                           return_sign=return_sign, where=where, out=out)
-    if b is None and return_sign is False and type(x) is np.ndarray and x.ndim \
-            and type(keepdims) is bool:
-        rshape = x.shape[:-1] + (1,) * keepdims
-        NQ = _last_axis(x, (), out, axis, 1.0, where, rshape)
-        if NQ is not None:                        # the rows' results contiguous
-            N, Q = NQ
-            o = np.empty(rshape, x.dtype) if out is None else out
-            _k.axis_reduce(_LSE, (1, N, Q), {"x": (x, _row_strides(N, Q, N)),
-                                             "o": (o, _row_strides(N, Q, 1))})
-            return o[()] if out is None and not o.ndim else o
+    if b is None and return_sign is False:
+        r = _k.last_axis_rows(_LSE, 1.0, x, None, out, axis, 1.0, where, False, keepdims)
+        if r is not None:
+            return r
     fname = "logsumexp"
     x, xa, ins, mk, dtype, red, rshape, keep = _lse_setup(fname, x, axis, keepdims, b,
                                                           where)

@@ -466,6 +466,46 @@ cdef void _job_unit(const Ctx* c, const Job* j, npy_intp u, int tid) noexcept no
                  NULL if j.ne == 0 else j.scratch + tid * j.ne)
 
 
+# One scratch buffer kept between calls (up to AX_KEEP bytes), taken and
+# given back with the GIL held; a call that finds it taken (another Python
+# thread's kernel is running) allocates its own. Freed and allocated again
+# on every call, megabytes of scratch let glibc give the heap back to the
+# system and fault it in again next time, depending on what else the
+# process had allocated: softmax of 10^6 float64 on one thread took 7.5 ms
+# against 1.9 with out=, logsumexp' 6.5-7.4 ms against 1.0 in one such
+# process (/tmp/s/heap.py); pages faulted in cost more here than the kernel.
+cdef char* _kept = NULL
+cdef size_t _kept_size = 0
+cdef bint _kept_busy = False
+
+
+cdef char* _scratch_take(size_t n, bint* kept) noexcept:
+    # n bytes: the kept buffer (grown as needed) if free and n <= AX_KEEP,
+    # else malloc's; NULL if out of memory
+    global _kept, _kept_size, _kept_busy
+    kept[0] = False
+    n = max(n, 1)
+    if _kept_busy or n > AX_KEEP:
+        return <char*>malloc(n)
+    if n > _kept_size:
+        free(_kept)
+        _kept = <char*>malloc(n)
+        _kept_size = n if _kept != NULL else 0
+        if _kept == NULL:
+            return NULL
+    _kept_busy = True
+    kept[0] = True
+    return _kept
+
+
+cdef void _scratch_give(char* p, bint kept) noexcept:
+    global _kept_busy
+    if kept:
+        _kept_busy = False
+    else:
+        free(p)
+
+
 cdef int _run(Ctx* c) except -1:
     cdef npy_intp R = c.P * c.Q, K = c.K, u, lanes
     cdef int nt = _team_size(R * c.N, AX_COST)
@@ -511,26 +551,30 @@ cdef int _run(Ctx* c) except -1:
         j.how, j.U, j.per = JOB_SPLIT, 0, 0
     # lane tiles and tiles: U per group of rows along the other axis
     j.units = c.P * j.U if (j.how == JOB_LANES or j.how == JOB_TILES) else j.U
-    if j.per:
-        mem = <char*>malloc(nt * j.per)
-    else:
-        mem = <char*>malloc(nb * sizeof(Blk) + R * sizeof(RowSt) + nt * ne * sizeof(double))
-    if mem == NULL:
-        raise MemoryError()
-    j.mem = mem
-    j.blks = <Blk*>mem
-    j.rows = <RowSt*>(mem + nb * sizeof(Blk))
-    j.scratch = <double*>(mem + nb * sizeof(Blk) + R * sizeof(RowSt))
+    cdef size_t need = nt * j.per if j.per else \
+        nb * sizeof(Blk) + R * sizeof(RowSt) + nt * ne * sizeof(double)
     # rows split between threads: the exps of phase A kept for the later
     # phases (as a row's scratch buffer keeps them: the same bits) instead
     # of computed again, up to AX_SPLIT_E of them, unless the float64
     # softmax keeps them in its output; no buffer, no harm: the exps are
     # recomputed
     cdef bint out_keeps_e = _out_as_e(c, 0, 0) != NULL
-    cdef double* ebuf = NULL
-    if (j.how == JOB_SPLIT and c.keep_e and not out_keeps_e
-            and R * K * AX_BLOCK <= AX_SPLIT_E):
-        ebuf = <double*>malloc(R * K * AX_BLOCK * sizeof(double))
+    cdef size_t e_at = (need + 63) // 64 * 64
+    cdef size_t e_need = R * K * AX_BLOCK * sizeof(double) if (
+        j.how == JOB_SPLIT and c.keep_e and not out_keeps_e
+        and R * K * AX_BLOCK <= AX_SPLIT_E) else 0
+    cdef bint kept
+    mem = _scratch_take(e_at + e_need, &kept)
+    if mem == NULL and e_need:
+        e_need = 0
+        mem = _scratch_take(need, &kept)
+    if mem == NULL:
+        raise MemoryError()
+    j.mem = mem
+    j.blks = <Blk*>mem
+    j.rows = <RowSt*>(mem + nb * sizeof(Blk))
+    j.scratch = <double*>(mem + nb * sizeof(Blk) + R * sizeof(RowSt))
+    cdef double* ebuf = <double*>(mem + e_at) if e_need else NULL
     with nogil:
         fegetexceptflag(&flags, FE_ALL_EXCEPT)
         if j.how == JOB_SPLIT:
@@ -545,8 +589,7 @@ cdef int _run(Ctx* c) except -1:
             for u in prange(j.units, num_threads=nt, schedule='static'):
                 _job_unit(c, &j, u, threadid())
         fesetexceptflag(&flags, FE_ALL_EXCEPT)
-    free(ebuf)
-    free(mem)
+    _scratch_give(mem, kept)
     return 0
 
 

@@ -73,3 +73,27 @@ def test_many_python_threads_at_once():
         parallel = list(pool.map(lambda item: item[0](item[1]), work))
     for a, b in zip(serial, parallel):
         np.testing.assert_array_equal(a, b)
+
+
+def test_scratch_kept_between_calls_is_never_shared():
+    # _run keeps one scratch buffer between calls (_axis.pxi, _scratch_take):
+    # calls from other Python threads while it is in use must get their own.
+    # Long rows, so the exps kept for the later phases fill megabytes of it.
+    rng = np.random.default_rng(53)
+    inputs = [(rng.standard_normal(n) * 4).astype(dt)
+              for n in (200_001, 523_000, 1_000_003) for dt in (np.float32, np.float64)]
+    fns = [fa.softmax, lambda x: fa.logsumexp_backward(1.0, x),
+           lambda x: fa.softmax_backward(np.cos(x), x)]
+    work = [(f, x) for f in fns for x in inputs] * 2
+    for threads in (1, 2):
+        with fa.num_threads(threads):
+            serial = [f(x) for f, x in work]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            parallel = list(pool.map(lambda item: _with_threads(threads, *item), work))
+        for a, b in zip(serial, parallel):
+            np.testing.assert_array_equal(a, b)
+
+
+def _with_threads(n, f, x):
+    with fa.num_threads(n):
+        return f(x)

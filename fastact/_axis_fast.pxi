@@ -7,7 +7,7 @@
 # two or more entries), a float temperature, no where=, and out either None
 # or a plain writeable array of the result's shape and dtype that overlaps
 # no input except as that input itself (each entry is read before it is
-# written). For those, _layout.run would give the kernel (1, N, Q) with
+# written); logsumexp's grad_output has the forward result's shape. For those, _layout.run would give the kernel (1, N, Q) with
 # strides (0, 1, N), N when Q > 1, and none of the general path's checks
 # can fail. Any other call returns None, and _axis.py takes its general path.
 
@@ -65,7 +65,8 @@ def last_axis_rows(int op, double sg, x, g, out, axis, temperature, where,
     """The result of the common call (above), or None.
 
     op, sg, from_y as for axis_reduce; g is grad_output for the backward
-    (None for the forward); keepdims, for logsumexp (op OP_LSE) only, a bool.
+    (None for the forward); keepdims, for logsumexp and its backward only,
+    a bool.
     """
     cdef int t = _plain_type(x)
     if t < 0 or where is not None or not PyLong_CheckExact(axis) \
@@ -80,21 +81,29 @@ def last_axis_rows(int op, double sg, x, g, out, axis, temperature, where,
     cdef npy_intp N = dims[nd - 1]
     if N < 2:
         return None
-    if g is not None and not (_plain_type(g) == t and _same_shape(<cnp.ndarray>g, nd, dims)):
-        return None
-    # the result's shape: x's, or for logsumexp x's without its last axis
-    # (or with 1 there under keepdims)
-    cdef bint reduces = op == OP_LSE
-    cdef npy_intp one = 1
-    cdef int ond = nd
-    if reduces:
+    # logsumexp's result, and its backward's grad_output, have x's shape
+    # without the last axis (with 1 there under keepdims)
+    cdef bint lse = op == OP_LSE or op == OP_LSE_BWD
+    cdef npy_intp rdims[64]                   # NPY_MAXDIMS is 32 or 64
+    cdef int rnd = nd, k
+    if lse:
         if type(keepdims) is not bool:
             return None
-        ond = nd if keepdims else nd - 1
-    cdef npy_intp odims[64]                   # NPY_MAXDIMS is 32 or 64
-    cdef int k
-    for k in range(ond):
-        odims[k] = one if (reduces and k == nd - 1) else dims[k]
+        rnd = nd if keepdims else nd - 1
+        for k in range(nd - 1):
+            rdims[k] = dims[k]
+        rdims[nd - 1] = 1
+    if g is not None:
+        if _plain_type(g) != t:
+            return None
+        if not (_same_shape(<cnp.ndarray>g, rnd, &rdims[0]) if op == OP_LSE_BWD
+                else _same_shape(<cnp.ndarray>g, nd, dims)):
+            return None
+    cdef bint reduces = op == OP_LSE
+    cdef int ond = nd
+    cdef npy_intp* odims = dims
+    if reduces:
+        ond, odims = rnd, &rdims[0]
     if out is not None and not _free_out(out, t, ond, odims, x, g):
         return None
     cdef cnp.ndarray o = out if out is not None else cnp.PyArray_EMPTY(ond, odims, t, 0)
@@ -117,6 +126,8 @@ def last_axis_rows(int op, double sg, x, g, out, axis, temperature, where,
     else:
         c.g = c.x
         c.g.p = <char*>cnp.PyArray_DATA(<cnp.ndarray>g)
+        if op == OP_LSE_BWD:                  # one entry per row
+            c.g.sn, c.g.sq = 0, (1 if Q > 1 else 0)
     if Q > 0:
         _run(&c)
     return o[()] if out is None and ond == 0 else o   # a NumPy scalar, as NumPy's sums

@@ -22,6 +22,9 @@ CALLS = {
     "softmax_backward y": lambda x, g, ax: fa.softmax_backward(g, y=x, axis=ax),
     "log_softmax_backward x": lambda x, g, ax: fa.log_softmax_backward(g, x, axis=ax),
     "softmin_backward x": lambda x, g, ax: fa.softmin_backward(g, x, axis=ax),
+    "logsumexp_backward": lambda x, g, ax: fa.logsumexp_backward(g[..., 0].copy(), x, axis=ax),
+    "logsumexp_backward keepdims": lambda x, g, ax: fa.logsumexp_backward(
+        g[..., :1].copy(), x, axis=ax, keepdims=True),
 }
 
 
@@ -145,6 +148,7 @@ def _declined_cases():
     fast path must leave to the general path."""
     x = np.random.default_rng(6).standard_normal((3, 8))
     sm, lse, bwd = _axis._SOFTMAX, _axis._LSE, _axis._SOFTMAX_BWD
+    lseb = _axis._LSE_BWD
     ro = np.empty_like(x)
     ro.flags.writeable = False
     unaligned = np.frombuffer(np.zeros(x.nbytes + 1, np.uint8)[1:].data, np.float64)
@@ -182,6 +186,12 @@ def _declined_cases():
         ("keepdims int", lse, x, None, None, -1, 1.0, None, 1),
         ("keepdims None", lse, x, None, None, -1, 1.0, None, None),
         ("lse out shape", lse, x, None, np.empty((3, 1)), -1, 1.0, None, False),
+        ("lse' g broadcast", lseb, x, np.ones(1), None, -1, 1.0, None, False),
+        ("lse' g keepdims", lseb, x, np.ones((3, 1)), None, -1, 1.0, None, False),
+        ("lse' g without", lseb, x, np.ones(3), None, -1, 1.0, None, True),
+        ("lse' g x's shape", lseb, x, np.ones_like(x), None, -1, 1.0, None, False),
+        ("lse' g dtype", lseb, x, np.ones(3, np.float32), None, -1, 1.0, None, False),
+        ("lse' out shape", lseb, x, np.ones(3), np.empty(3), -1, 1.0, None, False),
     ]
 
 
@@ -192,7 +202,7 @@ def test_fast_path_declines_without_writing(case):
         out, keepdims = g.view(), None
     before = None if out is None or isinstance(out, list) else np.array(out, copy=True)
     args = (op, 1.0, x, g, out, axis, T, where, op == _axis._SOFTMAX_BWD)
-    if op == _axis._LSE:
+    if op in (_axis._LSE, _axis._LSE_BWD):
         assert _axis._k.last_axis_rows(*args, keepdims) is None
     else:
         assert _axis._k.last_axis_rows(*args) is None

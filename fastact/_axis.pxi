@@ -466,9 +466,10 @@ cdef void _job_unit(const Ctx* c, const Job* j, npy_intp u, int tid) noexcept no
                  NULL if j.ne == 0 else j.scratch + tid * j.ne)
 
 
-# One scratch buffer kept between calls (up to AX_KEEP bytes), taken and
-# given back with the GIL held; a call that finds it taken (another Python
-# thread's kernel is running) allocates its own. Freed and allocated again
+# One scratch buffer kept between calls (up to AX_KEEP bytes, for the life
+# of the process), taken and given back with the GIL held: the GIL is its
+# lock. A call that finds it taken (another Python thread's kernel is
+# running) allocates its own. Freed and allocated again
 # on every call, megabytes of scratch let glibc give the heap back to the
 # system and fault it in again next time, depending on what else the
 # process had allocated: softmax of 10^6 float64 on one thread took 7.5 ms
@@ -496,6 +497,13 @@ cdef char* _scratch_take(size_t n, bint* kept) noexcept:
     _kept_busy = True
     kept[0] = True
     return _kept
+
+
+cdef void _scratch_after_fork() noexcept:
+    # a child made by fork() while another thread's kernel held the buffer:
+    # that thread does not exist here
+    global _kept_busy
+    _kept_busy = False
 
 
 cdef void _scratch_give(char* p, bint kept) noexcept:

@@ -2,14 +2,19 @@
 #
 # softmax of 1000 float32 took 3.0 us, of which the kernel 1.0 and the
 # checks and the (1, N, Q) view in Python (_axis.py) 1.6; PyTorch's whole
-# call took 1.6. The common call is: C-contiguous aligned native
-# float32/float64 operands of one shape, reduced along their last axis (of
-# two or more entries), a float temperature, no where=, and out either None
-# or a plain writeable array of the result's shape and dtype that overlaps
-# no input except as that input itself (each entry is read before it is
-# written); logsumexp's grad_output has the forward result's shape. For those, _layout.run would give the kernel (1, N, Q) with
-# strides (0, 1, N), N when Q > 1, and none of the general path's checks
-# can fail. Any other call returns None, and _axis.py takes its general path.
+# call took 1.6. The common call is:
+# - x, and grad_output for a backward, C-contiguous aligned native
+#   float32/float64 arrays of one dtype, reduced along x's last axis (of two
+#   or more entries); grad_output has x's shape, or for logsumexp's
+#   backward the forward result's;
+# - a float temperature, no where=;
+# - out None, or a plain writeable array of the result's shape and dtype
+#   that overlaps no input except as that input itself (each entry is read
+#   before it is written).
+# For those, _layout.run would give the kernel (1, N, Q) with strides
+# (0, 1, N), N when Q > 1, and none of the general path's checks can fail.
+# Any other call returns None, and _axis.py takes its general path (and its
+# errors).
 
 from cpython.float cimport PyFloat_CheckExact, PyFloat_AS_DOUBLE
 from cpython.long cimport PyLong_CheckExact
@@ -69,7 +74,9 @@ def last_axis_rows(int op, double sg, x, g, out, axis, temperature, where,
     a bool.
     """
     cdef int t = _plain_type(x)
-    if t < 0 or where is not None or not PyLong_CheckExact(axis) \
+    # a backward without grad_output (None) is the general path's error
+    cdef bint backward = op == OP_SOFTMAX_BWD or op == OP_LOG_SOFTMAX_BWD or op == OP_LSE_BWD
+    if t < 0 or (g is None) == backward or where is not None or not PyLong_CheckExact(axis) \
             or not PyFloat_CheckExact(temperature):
         return None
     cdef double T = PyFloat_AS_DOUBLE(temperature)
@@ -84,7 +91,7 @@ def last_axis_rows(int op, double sg, x, g, out, axis, temperature, where,
     # logsumexp's result, and its backward's grad_output, have x's shape
     # without the last axis (with 1 there under keepdims)
     cdef bint lse = op == OP_LSE or op == OP_LSE_BWD
-    cdef npy_intp rdims[64]                   # NPY_MAXDIMS is 32 or 64
+    cdef npy_intp rdims[cnp.NPY_MAXDIMS]
     cdef int rnd = nd, k
     if lse:
         if type(keepdims) is not bool:
@@ -93,7 +100,7 @@ def last_axis_rows(int op, double sg, x, g, out, axis, temperature, where,
         for k in range(nd - 1):
             rdims[k] = dims[k]
         rdims[nd - 1] = 1
-    if g is not None:
+    if backward:
         if _plain_type(g) != t:
             return None
         if not (_same_shape(<cnp.ndarray>g, rnd, &rdims[0]) if op == OP_LSE_BWD
@@ -121,7 +128,7 @@ def last_axis_rows(int op, double sg, x, g, out, axis, temperature, where,
     c.w.p = NULL                              # absent operands, as _opd makes them
     c.w.sp = c.w.sn = c.w.sq = 0
     c.mk = c.sgn = c.w
-    if g is None:
+    if not backward:
         c.g = c.w
     else:
         c.g = c.x

@@ -11,7 +11,8 @@ cdef enum:
     AX_BLOCK = 2048        # elements per block: fixes the summation order
     AX_SCRATCH = 32768     # rows up to this length keep their exps in a buffer
     AX_SPLIT_E = 1 << 22   # longer rows (or split between threads) keep their exps up to this many
-    AX_KEEP = (AX_SPLIT_E + (1 << 17)) * 8   # bytes of scratch kept between calls (_run)
+    AX_KEEP = (AX_SPLIT_E + (1 << 17)) * 8   # bytes of scratch kept between calls (_run):
+                                             # the exps of split rows and 1 MB for the rows' state
     AX_LANES = 16          # rows per gathered tile along a non-last axis (at most)
     AX_LANES_E = 65536     # lane tiles keep their exps up to this many
     AX_LANE_STRIDE = 2048 + 24   # a lane's buffer: a block, padded so the

@@ -114,15 +114,27 @@ def test_fast_path_out_in_place_and_overlapping():
 ])
 def test_calls_the_fast_path_declines_are_checked(call, error, match):
     x = np.random.default_rng(3).standard_normal((4, 10))
-    ro = np.empty((4, 10))
-    ro.flags.writeable = False
-    with pytest.raises(ValueError, match="read-only"):
-        fa.softmax(x, out=ro)
     if error is None:                             # declined, then served in general
         assert np.array_equal(call(x), fa.softmax(x, axis=(1,)))
     else:
         with pytest.raises(error, match=match):
             call(x)
+
+
+def test_declined_calls_raise_the_general_paths_errors():
+    x = np.random.default_rng(3).standard_normal((4, 10))
+    ro = np.empty((4, 10))
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        fa.softmax(x, out=ro)
+    with pytest.raises(ValueError, match="read-only"):
+        fa.logsumexp_backward(np.ones(4), x, out=ro)
+    # a backward without grad_output
+    for call in (lambda: fa.softmax_backward(None, x), lambda: fa.softmax_backward(None, y=x),
+                 lambda: fa.log_softmax_backward(None, x),
+                 lambda: fa.logsumexp_backward(None, x)):
+        with pytest.raises(TypeError, match="grad_output"):
+            call()
 
 
 def test_fast_path_other_parameters_as_the_general_path():
@@ -192,6 +204,12 @@ def _declined_cases():
         ("lse' g x's shape", lseb, x, np.ones_like(x), None, -1, 1.0, None, False),
         ("lse' g dtype", lseb, x, np.ones(3, np.float32), None, -1, 1.0, None, False),
         ("lse' out shape", lseb, x, np.ones(3), np.empty(3), -1, 1.0, None, False),
+        ("lse' out dtype", lseb, x, np.ones(3), np.empty(x.shape, np.float32), -1, 1.0,
+         None, False),
+        ("lse' out read-only", lseb, x, np.ones(3), ro, -1, 1.0, None, False),
+        ("g None", bwd, x, None, None, -1, 1.0, None, None),
+        ("lse' g None", lseb, x, None, None, -1, 1.0, None, False),
+        ("forward with g", sm, x, np.ones_like(x), None, -1, 1.0, None, None),
     ]
 
 

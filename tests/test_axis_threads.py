@@ -82,7 +82,7 @@ def test_scratch_kept_between_calls_is_never_shared():
     rng = np.random.default_rng(53)
     inputs = [(rng.standard_normal(n) * 4).astype(dt)
               for n in (200_001, 523_000, 1_000_003) for dt in (np.float32, np.float64)]
-    fns = [fa.softmax, lambda x: fa.logsumexp_backward(1.0, x),
+    fns = [fa.softmax, lambda x: fa.logsumexp_backward(np.ones((), x.dtype), x),
            lambda x: fa.softmax_backward(np.cos(x), x)]
     work = [(f, x) for f in fns for x in inputs] * 2
     for threads in (1, 2):

@@ -53,6 +53,7 @@ KINDS = {
     # of results, a gufunc with two outputs) and an AxisError
     "softmax where= out=": lambda: fa.softmax(X2, axis=0, where=MASK, out=OUT2),
     "axis fast path": lambda: (fa.softmax(X2), fa.logsumexp(X2, keepdims=True),
+                               fa.logsumexp(X), fa.logsumexp_backward(G[:4], X2),
                                fa.softmax_backward(G.reshape(4, 4), y=X2, out=OUT2)),
     "maxout return_indices": lambda: fa.maxout(X2, 2, return_indices=True),
     "gated backward out=": lambda: fa.swiglu_backward(G.reshape(4, 4)[:, :2], X2, out=OUT2),

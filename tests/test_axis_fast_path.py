@@ -240,3 +240,111 @@ def test_fast_path_empty_and_many_dimensions(dtype):
     assert _bits(fa.softmax(x)) == _bits(fa.softmax(x, axis=(31,)))
     assert _bits(fa.logsumexp(x, keepdims=True)) == \
         _bits(fa.logsumexp(x, axis=(31,), keepdims=True))
+
+
+def _pool(rng):
+    """Values for each argument of last_axis_rows: good and bad."""
+    x = rng.standard_normal((3, 5))
+    arrays = [x, x.astype(np.float32), x[:, :1].copy(), x.T, x[0], np.ones(()),
+              np.ones(3), np.ones((3, 1)), np.ones((3, 5), np.float32), x.view(_Sub),
+              x.astype(">f8"), np.arange(15).reshape(3, 5), np.empty((0, 5)), [1.0, 2.0],
+              1.5, None, "x"]
+    return {
+        "op": list(range(6)),
+        "sg": [1.0, -1.0],
+        "x": arrays,
+        "g": arrays,
+        "out": arrays + [np.empty((3, 5)), np.empty(3), np.empty((3, 1)), x],
+        "axis": [-1, 1, 0, 2, -2, None, True, 1.0, (1,), np.int64(-1), 2**70],
+        "temperature": [1.0, 0.5, 2, float("nan"), float("inf"), 0.0, -1.0, None, 1e-320],
+        "where": [None, True, np.ones((3, 5), bool)],
+        "from_y": [False, True],
+        "keepdims": [None, False, True, 1, np.True_],
+    }
+
+
+_PUBLIC = {  # (op, sg) -> the public function it stands for
+    (_axis._SOFTMAX, 1.0): fa.softmax, (_axis._SOFTMAX, -1.0): fa.softmin,
+    (_axis._LOG_SOFTMAX, 1.0): fa.log_softmax,
+    (_axis._SOFTMAX_BWD, 1.0): fa.softmax_backward,
+    (_axis._SOFTMAX_BWD, -1.0): fa.softmin_backward,
+    (_axis._LOG_SOFTMAX_BWD, 1.0): fa.log_softmax_backward,
+    (_axis._LSE, 1.0): fa.logsumexp, (_axis._LSE_BWD, 1.0): fa.logsumexp_backward,
+}
+
+
+def _general(op, sg, x, g, temperature, from_y, keepdims):
+    """The general path's result for the call last_axis_rows stood for, or
+    None where no public call passes these arguments."""
+    f = _PUBLIC.get((op, sg))
+    axis = (np.ndim(x) - 1,)
+    if f is None or (from_y and op not in (_axis._SOFTMAX_BWD, _axis._LOG_SOFTMAX_BWD)):
+        return None
+    if op in (_axis._LSE, _axis._LSE_BWD) and temperature != 1.0:   # none in public
+        return None
+    if op == _axis._LSE:
+        return f(x, axis=axis, keepdims=keepdims)
+    if op == _axis._LSE_BWD:
+        return f(g, x, axis=axis, keepdims=keepdims)
+    if op in (_axis._SOFTMAX, _axis._LOG_SOFTMAX):
+        return f(x, axis=axis, temperature=temperature)
+    src = {"y": x} if from_y else {"x": x}
+    return f(g, **src, axis=axis, temperature=temperature)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_arguments_never_crash(seed):
+    # last_axis_rows on random mixes of good and bad arguments (out may be
+    # an input, or any other array): None, or the general path's result
+    rng = np.random.default_rng(seed)
+    pool = _pool(rng)
+    ro = np.empty((3, 5))
+    ro.flags.writeable = False
+    pool["out"].append(ro)
+    served = 0
+    for _ in range(1500):
+        # a call the fast path takes, then each argument swapped for a pool
+        # value with probability 0.15
+        args = _good_call(rng)
+        for k, v in enumerate(pool.values()):
+            if rng.random() < 0.15:
+                args[k] = v[rng.integers(len(v))]
+        op, sg, x, g, out, axis, temperature, where, from_y, keepdims = args
+        x0, g0 = copy_of(x), copy_of(g)
+        r = _axis._k.last_axis_rows(*args)
+        if r is None:
+            continue
+        served += 1
+        assert out is None or r is out
+        want = _general(op, sg, x0, g0, temperature, from_y, keepdims)
+        if want is not None:
+            assert np.shape(r) == np.shape(want), args
+            np.testing.assert_array_equal(r, want)
+    assert served > 200                           # the mix reaches the kernel
+
+
+def _good_call(rng):
+    """Arguments of a call last_axis_rows takes, in its order."""
+    op = int(rng.integers(6))
+    dtype = (np.float32, np.float64)[rng.integers(2)]
+    shape = [(7,), (4, 9), (2, 3, 5), (0, 4)][rng.integers(4)]
+    x = (rng.standard_normal(shape) * 3).astype(dtype)
+    keepdims = bool(rng.integers(2))
+    lse_shape = shape[:-1] + (1,) * keepdims
+    g = None
+    if op in (_axis._SOFTMAX_BWD, _axis._LOG_SOFTMAX_BWD):
+        g = rng.standard_normal(shape).astype(dtype)
+    elif op == _axis._LSE_BWD:
+        g = rng.standard_normal(lse_shape).astype(dtype)
+    out = None
+    if rng.random() < 0.3:
+        out = np.empty(lse_shape if op == _axis._LSE else shape, dtype)
+    sg = -1.0 if op in (_axis._SOFTMAX, _axis._SOFTMAX_BWD) and rng.random() < 0.3 else 1.0
+    T = 1.0 if op in (_axis._LSE, _axis._LSE_BWD) else [1.0, 0.5, 3.0][rng.integers(3)]
+    return [op, sg, x, g, out, -1, T, None,
+            bool(rng.integers(2)) and op in (_axis._SOFTMAX_BWD, _axis._LOG_SOFTMAX_BWD),
+            keepdims]
+
+
+def copy_of(a):
+    return a.copy() if isinstance(a, np.ndarray) else a

@@ -469,12 +469,12 @@ cdef void _job_unit(const Ctx* c, const Job* j, npy_intp u, int tid) noexcept no
 # One scratch buffer kept between calls (up to AX_KEEP bytes, for the life
 # of the process), taken and given back with the GIL held: the GIL is its
 # lock. A call that finds it taken (another Python thread's kernel is
-# running) allocates its own. Freed and allocated again
-# on every call, megabytes of scratch let glibc give the heap back to the
-# system and fault it in again next time, depending on what else the
-# process had allocated: softmax of 10^6 float64 on one thread took 7.5 ms
-# against 1.9 with out=, logsumexp' 6.5-7.4 ms against 1.0 in one such
-# process (/tmp/s/heap.py); pages faulted in cost more here than the kernel.
+# running) allocates its own. Freed and allocated again on every call,
+# megabytes of scratch let glibc give the heap back to the system and fault
+# it in again next time, depending on what else the process had allocated:
+# in a process holding two other 8 MB arrays, softmax of 10^6 float64 on
+# one thread took 7.5 ms against 1.9 with out=, logsumexp' 6.5-7.4 ms
+# against 1.0; the page faults cost more than the kernel.
 cdef char* _kept = NULL
 cdef size_t _kept_size = 0
 cdef bint _kept_busy = False

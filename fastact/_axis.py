@@ -161,7 +161,7 @@ def _softmax_run(fname, op, sg, src, gy, compute, result, axis, temperature, whe
 
 
 def _softmax_like(fname, op, sg, x, axis, temperature, where, out):
-    # the common call in C (_axis_fast.pxi): 1.6 us of Python a call
+    # the common call, checked in C (_axis_fast.pxi): in Python the checks cost 1.6 us
     r = _k.last_axis_rows(op, sg, x, None, out, axis, temperature, where)
     if r is not None:
         return r
